@@ -1,0 +1,3 @@
+from upgradelint.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,128 @@
+"""The ``upgradelint`` command line. Exit status: 0 clean, 1 findings (errors or
+warnings), 2 usage, config or git error, or nothing could be checked."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from upgradelint import __version__
+from upgradelint.model import UsageError
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _codes(value: str) -> tuple[str, ...]:
+    from upgradelint.config import CODE_PREFIX_RE
+
+    codes = tuple(c.strip() for c in value.split(",") if c.strip())
+    for c in codes:
+        if not CODE_PREFIX_RE.match(c):
+            raise argparse.ArgumentTypeError(f"{c!r} is not an upgradelint code or prefix (UPG, UPG1, UPG101)")
+    return codes
+
+
+def _jobs(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("--jobs takes a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("--jobs must be at least 1")
+    return n
+
+
+def _parser() -> argparse.ArgumentParser:
+    from upgradelint.formats import FORMATS
+
+    p = argparse.ArgumentParser(prog="upgradelint", description="Catch changes that break rolling upgrades.")
+    p.add_argument("--version", action="version", version=f"upgradelint {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    c = sub.add_parser("check", help="check files or the project tree")
+    c.add_argument("paths", nargs="*", metavar="PATH")
+    c.add_argument("--base", metavar="REV", help="diff mode: report only what changed since REV")
+    c.add_argument("--format", choices=sorted(FORMATS), default="text")
+    c.add_argument("--select", type=_codes, metavar="CODES", help="comma-separated codes or prefixes")
+    c.add_argument("--ignore", type=_codes, metavar="CODES", help="comma-separated codes or prefixes")
+    c.add_argument("--config", metavar="FILE", help="read configuration from FILE")
+    c.add_argument("--jobs", "-j", type=_jobs, metavar="N", help="parallel workers (default: CPU count)")
+    c.add_argument("--no-cache", action="store_true", help="do not read or write the fact cache")
+    c.add_argument("--disable-noqa", action="store_true", help="report findings even where suppressed")
+    c.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+
+    sub.add_parser("rules", help="list the rules")
+    e = sub.add_parser("explain", help="print a rule's documentation")
+    e.add_argument("code")
+    d = sub.add_parser("demo", help="build a small Nova-like project, break it, and check it")
+    d.add_argument("--keep", metavar="DIR", help="build the demo in DIR and keep it")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_ERROR if exc.code not in (0, None) else EXIT_CLEAN
+    try:
+        if args.command == "check":
+            return _check(args)
+        if args.command == "rules":
+            return _rules()
+        if args.command == "explain":
+            return _explain(args.code)
+        if args.command == "demo":
+            from upgradelint.demo import run
+
+            return run(keep=args.keep)
+        parser.print_help()
+        return EXIT_ERROR
+    except UsageError as exc:
+        print(f"upgradelint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+def _check(args) -> int:
+    from upgradelint import engine
+    from upgradelint.formats import render
+
+    opts = engine.Options(paths=args.paths or None, base=args.base, select=args.select, ignore=args.ignore,
+                          config_file=args.config, jobs=args.jobs, use_cache=not args.no_cache,
+                          disable_noqa=args.disable_noqa)
+    result = engine.check(opts)
+    root, _ = engine.load_config(opts)
+    color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    sys.stdout.write(render(args.format, result, root=root, color=color))
+    if args.format != "text":
+        for e in result.errors:
+            print(f"upgradelint: {e.path}: {e.message}", file=sys.stderr)
+    if result.exit_code == EXIT_ERROR:
+        return EXIT_ERROR
+    return EXIT_CLEAN if args.exit_zero else result.exit_code
+
+
+def _rules() -> int:
+    from upgradelint.rules import registry
+
+    rows = [(c, r.name, r.severity, "diff" if r.scope == "diff" else "any", r.family()) for c, r in registry().items()]
+    widths = [max(len(str(row[i])) for row in rows + [("code", "name", "severity", "mode", "family")]) for i in range(5)]
+    for row in [("code", "name", "severity", "mode", "family")] + rows:
+        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
+    return EXIT_CLEAN
+
+
+def _explain(code: str) -> int:
+    from upgradelint.docs import render
+    from upgradelint.rules import registry
+
+    rule = registry().get(code.upper())
+    if rule is None:
+        print(f"upgradelint: error: no rule {code!r}; see 'upgradelint rules'", file=sys.stderr)
+        return EXIT_ERROR
+    sys.stdout.write(render(rule))
+    return EXIT_CLEAN

@@ -1,0 +1,251 @@
+"""The one engine behind every front end.
+
+check() = discover files -> read bytes -> per-family text prefilter -> facts
+(from the content-hash cache, else LibCST in parallel workers) -> in diff mode
+the base versions of changed files through one ``git cat-file --batch`` ->
+rules over the facts -> suppressions, selection and diff scope -> findings."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from upgradelint import config as config_mod
+from upgradelint import git, project
+from upgradelint.cache import FactCache, key
+from upgradelint.extract import FileFacts, extract, families, suppressed
+from upgradelint.model import FileError, Result, UsageError
+from upgradelint.source import SourceError, decode
+
+PARALLEL_MIN_FILES = 6
+
+
+@dataclass
+class Options:
+    paths: list[str] | None = None
+    cwd: str | None = None
+    root: str | None = None
+    config_file: str | None = None
+    base: str | None = None
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] | None = None
+    jobs: int | None = None
+    use_cache: bool = True
+    disable_noqa: bool = False
+    sources: dict | None = None  # relpath -> text, overriding the disk (flake8 stdin)
+
+
+def choose_base(cli_value: str | None, cfg) -> str | None:
+    """--base, else PRE_COMMIT_FROM_REF (pre-commit --from-ref), else
+    UPGRADELINT_BASE, else the config's ``base``; none means full-tree mode."""
+    for value in (cli_value, os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("UPGRADELINT_BASE"), cfg.base):
+        if value:
+            return value
+    return None
+
+
+def load_config(opts: Options):
+    root = opts.root or project.find_root(opts.paths[0] if opts.paths else (opts.cwd or os.getcwd()))
+    cfg = config_mod.load(root, opts.config_file)
+    if opts.select:
+        cfg.select = tuple(opts.select)
+    if opts.ignore:
+        cfg.ignore = tuple(cfg.ignore) + tuple(opts.ignore)
+    return root, cfg
+
+
+def _extract_job(item):
+    relpath, text = item
+    return relpath, extract(relpath, text)
+
+
+def _wanted(relpath: str, text: str) -> bool:
+    return any(fam.prefilter(relpath, text) for fam in families())
+
+
+class FactStore:
+    """Facts for many files at once: cache first, then parallel extraction."""
+
+    def __init__(self, use_cache: bool, jobs: int | None):
+        self.cache = FactCache(use_cache)
+        self.jobs = jobs or os.cpu_count() or 1
+
+    def facts_for(self, texts: dict[str, tuple[str, bytes]]) -> dict[str, FileFacts]:
+        """texts: relpath -> (text, raw bytes), already prefiltered."""
+        keys = {p: key(p, raw) for p, (_, raw) in texts.items()}
+        hits = self.cache.get_many(list(set(keys.values())))
+        out: dict[str, FileFacts] = {}
+        todo = []
+        for p, k in keys.items():
+            if k in hits:
+                out[p] = hits[k]
+            else:
+                todo.append((p, texts[p][0]))
+        if todo:
+            new = dict(self._run(todo))
+            out.update(new)
+            self.cache.put_many({keys[p]: f for p, f in new.items()})
+        return out
+
+    def _run(self, todo):
+        if self.jobs <= 1 or len(todo) < PARALLEL_MIN_FILES:
+            return [_extract_job(item) for item in todo]
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        try:
+            mp = multiprocessing.get_context("fork")
+        except ValueError:  # no fork (Windows)
+            mp = multiprocessing.get_context()
+        todo = sorted(todo, key=lambda it: -len(it[1]))  # largest first balances the workers
+        with ProcessPoolExecutor(max_workers=min(self.jobs, len(todo)), mp_context=mp) as pool:
+            return list(pool.map(_extract_job, todo, chunksize=1))
+
+    def close(self):
+        self.cache.close()
+
+
+def _read(root: str, rel: str, sources: dict | None) -> tuple[str, bytes]:
+    if sources and rel in sources:
+        text = sources[rel]
+        return text, text.encode("utf-8", "surrogatepass")
+    with open(os.path.join(root, rel), "rb") as fh:
+        raw = fh.read()
+    return decode(raw), raw
+
+
+def check(opts: Options) -> Result:
+    from upgradelint.rules import Context, registry
+
+    root, cfg = load_config(opts)
+    paths = project.discover(root, opts.paths, cfg) if opts.paths or not opts.sources else list(opts.sources)
+    base_ref = choose_base(opts.base, cfg)
+    result = Result()
+
+    diff = None
+    top = None
+    if base_ref:
+        top = git.toplevel(root)
+        diff = git.diff(top, base_ref)
+        # git speaks paths relative to its top level; the engine, relative to the project root
+        prefix = project.relpath(root, top)
+        prefix = "" if prefix == "." else prefix + "/"
+        diff.changes = {p[len(prefix):]: _rebase_change(c, prefix)
+                        for p, c in diff.changes.items() if p.startswith(prefix)}
+        changed = set(diff.changes)
+        paths = [p for p in paths if p in changed]
+
+    texts: dict[str, tuple[str, bytes]] = {}
+    for rel in paths:
+        try:
+            text, raw = _read(root, rel, opts.sources)
+        except SourceError as exc:
+            result.errors.append(FileError(rel, str(exc)))
+            continue
+        except OSError as exc:
+            result.errors.append(FileError(rel, f"cannot read: {exc.strerror or exc}"))
+            continue
+        result.checked += 1
+        if _wanted(rel, text):
+            texts[rel] = (text, raw)
+
+    store = FactStore(opts.use_cache and cfg.cache, opts.jobs or cfg.jobs)
+    try:
+        head = store.facts_for(texts)
+        if diff is not None:
+            _add_context(root, head, diff, store, cfg, opts)
+        base = _base_facts(top, root, diff, head, store) if diff is not None else None
+    finally:
+        store.close()
+
+    for rel, facts in sorted(head.items()):
+        if facts.error:
+            result.errors.append(FileError(rel, facts.error))
+            result.checked -= 1
+    head = {p: f for p, f in head.items() if not f.error and not f.empty}
+
+    ctx = Context(head=head, base=base, diff=diff, config=cfg)
+    rules = [cls() for code, cls in registry().items() if cfg.enabled(code)]
+    for rule in rules:
+        if rule.scope == "diff" and diff is None:
+            continue
+        before = len(ctx.findings)
+        rule.check(ctx)
+        for f in ctx.findings[before:]:
+            if not _keep(f, rule, ctx, cfg, opts):
+                continue
+            result.findings.append(f)
+    result.findings.sort(key=lambda f: f.sort_key())
+    result.errors.sort(key=lambda e: e.path)
+    return result
+
+
+def _rebase_change(change, prefix):
+    change.path = change.path[len(prefix):] if change.path.startswith(prefix) else change.path
+    if change.old_path and change.old_path.startswith(prefix):
+        change.old_path = change.old_path[len(prefix):]
+    return change
+
+
+def _keep(f, rule, ctx, cfg, opts) -> bool:
+    if f.severity == "off" or not cfg.enabled(f.code, f.path):
+        return False
+    if ctx.diff is not None:
+        if f.path not in ctx.diff.changes:
+            return False
+        if rule.scope == "state" and not ctx.diff.touched(f.path, f.line, f.end_line):
+            return False
+    if not opts.disable_noqa:
+        facts = ctx.head.get(f.path)
+        if facts and suppressed(facts.suppressions, f.code, (f.line, f.end_line)):
+            return False
+    return True
+
+
+def _add_context(root, head, diff, store, cfg, opts):
+    """Files a changed file needs to be judged: for migrations, the rest of its
+    versions tree (inherited branch labels)."""
+    from upgradelint.rules.migrations import versions_root
+
+    roots = {versions_root(p) for p, f in head.items() if f.migration is not None}
+    extra: dict[str, tuple[str, bytes]] = {}
+    for r in roots:
+        full = os.path.join(root, r)
+        if not os.path.isdir(full):
+            continue
+        for dirpath, _, filenames in os.walk(full):
+            for name in filenames:
+                rel = project.relpath(os.path.join(dirpath, name), root)
+                if not name.endswith(".py") or rel in head or cfg.is_excluded(rel):
+                    continue
+                try:
+                    text, raw = _read(root, rel, opts.sources)
+                except (SourceError, OSError):
+                    continue
+                if _wanted(rel, text):
+                    extra[rel] = (text, raw)
+    for rel, facts in store.facts_for(extra).items():
+        if not facts.error:
+            head[rel] = facts
+
+
+def _base_facts(top, root, diff, head, store) -> dict:
+    prefix = project.relpath(root, top)
+    prefix = "" if prefix == "." else prefix + "/"
+    wanted = {}
+    for p in head:
+        ch = diff.changes.get(p)
+        if ch is None or ch.status == "A":
+            continue
+        wanted[p] = prefix + (ch.old_path or p)
+    blobs = git.read_blobs(top, diff.commit, sorted(set(wanted.values())))
+    texts = {}
+    for p, gp in wanted.items():
+        raw = blobs.get(gp)
+        if raw is None:
+            continue
+        try:
+            texts[p] = (decode(raw), raw)
+        except SourceError:
+            continue
+    return {p: f for p, f in store.facts_for(texts).items() if not f.error}

@@ -1,0 +1,12 @@
+"""Output formats: pure functions from a Result (and the project root) to text."""
+
+from __future__ import annotations
+
+import importlib
+
+FORMATS = {"text": "text", "json": "json_"}
+
+
+def render(name: str, result, root: str, color: bool = False) -> str:
+    mod = importlib.import_module(f"{__name__}.{FORMATS[name]}")
+    return mod.render(result, root=root, color=color)

@@ -1,0 +1,148 @@
+"""The little git that diff mode needs: resolve a base, list what changed,
+and read base versions of many files through one ``git cat-file --batch``."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field
+
+from upgradelint.model import UsageError
+
+_HUNK_RE = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+
+
+def _git(cwd: str, *args: str, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    try:
+        proc = subprocess.run(
+            ("git", *args), cwd=cwd, input=input, capture_output=True,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
+        )
+    except FileNotFoundError:
+        raise UsageError("git is not installed, but --base needs it") from None
+    if check and proc.returncode != 0:
+        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UsageError(f"git {args[0]} failed: {msg[-1] if msg else proc.returncode}")
+    return proc
+
+
+@dataclass
+class Change:
+    status: str  # A, M, R, D
+    path: str  # head path (old path for D)
+    old_path: str | None = None  # base path (for R/M/D)
+    lines: set[int] | None = None  # head lines added or changed; None = the whole file
+
+
+@dataclass
+class Diff:
+    base: str  # the ref as given
+    commit: str  # resolved sha
+    changes: dict[str, Change] = field(default_factory=dict)  # by head path (D by old path)
+
+    def touched(self, path: str, line: int, end_line: int | None = None) -> bool:
+        ch = self.changes.get(path)
+        if ch is None or ch.status == "D":
+            return False
+        if ch.lines is None:
+            return True
+        end = end_line if end_line and end_line >= line else line
+        return any(n in ch.lines for n in range(line, end + 1))
+
+
+def toplevel(cwd: str) -> str:
+    proc = _git(cwd, "rev-parse", "--show-toplevel", check=False)
+    if proc.returncode != 0:
+        raise UsageError(f"--base needs a git repository, and {cwd} is not inside one (run git init, or drop --base)")
+    return proc.stdout.decode().strip()
+
+
+def resolve(repo: str, ref: str) -> str:
+    proc = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False)
+    if proc.returncode == 0:
+        return proc.stdout.decode().strip()
+    shallow = _git(repo, "rev-parse", "--is-shallow-repository", check=False).stdout.decode().strip()
+    if shallow == "true":
+        raise UsageError(
+            f"--base {ref}: not found in this shallow clone; fetch more history "
+            f"(git fetch --deepen=50, or git fetch --unshallow) or the ref itself (git fetch origin {ref})")
+    raise UsageError(f"--base {ref}: no such commit or ref in this repository (check the name, or git fetch it)")
+
+
+def diff(repo: str, ref: str) -> Diff:
+    """Compare the base commit with the working tree (staged and unstaged)."""
+    commit = resolve(repo, ref)
+    d = Diff(base=ref, commit=commit)
+    out = _git(repo, "diff", "--no-color", "--no-ext-diff", "--find-renames", "-U0",
+               "--src-prefix=a/", "--dst-prefix=b/", commit, "--").stdout
+    current: Change | None = None
+    for line in out.split(b"\n"):
+        if line.startswith(b"diff --git "):
+            current = None
+        elif line.startswith(b"--- "):
+            old = _path(line[4:], b"a/")
+            current = Change(status="M", path="", old_path=old, lines=set())
+        elif line.startswith(b"+++ ") and current is not None:
+            new = _path(line[4:], b"b/")
+            if new is None:
+                current.status, current.path, current.lines = "D", current.old_path or "", None
+            else:
+                current.path = new
+                if current.old_path is None:
+                    current.status, current.lines = "A", None
+                elif current.old_path != new:
+                    current.status = "R"
+            d.changes[current.path] = current
+        elif line.startswith(b"rename from ") or line.startswith(b"rename to "):
+            pass
+        elif line.startswith(b"@@") and current is not None and current.lines is not None:
+            m = _HUNK_RE.match(line)
+            if m:
+                start, count = int(m.group(1)), int(m.group(2) or 1)
+                current.lines.update(range(start, start + count))
+                if count == 0:  # a pure deletion: the lines around it are touched
+                    current.lines.update((start, start + 1))
+    # files git does not track yet count as added
+    others = _git(repo, "ls-files", "-z", "--others", "--exclude-standard").stdout
+    for raw in others.split(b"\0"):
+        if raw:
+            p = raw.decode("utf-8", "surrogateescape")
+            d.changes.setdefault(p, Change(status="A", path=p))
+    return d
+
+
+def _path(raw: bytes, prefix: bytes) -> str | None:
+    raw = raw.rstrip(b"\t")
+    if raw == b"/dev/null":
+        return None
+    if raw.startswith(b'"'):
+        raw = _unquote(raw)
+    if raw.startswith(prefix):
+        raw = raw[len(prefix):]
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _unquote(raw: bytes) -> bytes:
+    body = raw[1:-1]
+    return body.decode("unicode_escape").encode("latin-1")
+
+
+def read_blobs(repo: str, commit: str, paths: list[str]) -> dict[str, bytes]:
+    """Read ``commit:path`` for every path in one ``git cat-file --batch``."""
+    if not paths:
+        return {}
+    req = b"".join(f"{commit}:{p}\n".encode("utf-8", "surrogateescape") for p in paths)
+    out = _git(repo, "cat-file", "--batch", input=req).stdout
+    blobs: dict[str, bytes] = {}
+    pos = 0
+    for p in paths:
+        nl = out.index(b"\n", pos)
+        header = out[pos:nl].split()
+        pos = nl + 1
+        if len(header) == 2 and header[1] == b"missing":
+            continue
+        size = int(header[2])
+        blobs[p] = out[pos:pos + size]
+        pos += size + 1
+    return blobs
