@@ -203,27 +203,29 @@ def _keep(f, rule, ctx, cfg, opts) -> bool:
 
 
 def _add_context(root, head, diff, store, cfg, opts):
-    """Files a changed file needs to be judged: for migrations, the rest of its
-    versions tree (inherited branch labels)."""
-    from upgradelint.rules.migrations import versions_root
+    """Diff mode reads only changed files; families name the other files a
+    changed file needs to be judged (``context(root, head, lister)``)."""
+    listing: list[str] | None = None
 
-    roots = {versions_root(p) for p, f in head.items() if f.migration is not None}
+    def lister() -> list[str]:
+        nonlocal listing
+        if listing is None:
+            listing = project.discover(root, None, cfg)
+        return listing
+
+    wanted: set[str] = set()
+    for fam in families():
+        hook = getattr(fam, "context", None)
+        if hook is not None:
+            wanted.update(p for p in hook(root, head, lister) if p not in head)
     extra: dict[str, tuple[str, bytes]] = {}
-    for r in roots:
-        full = os.path.join(root, r)
-        if not os.path.isdir(full):
+    for rel in sorted(wanted):
+        try:
+            text, raw = _read(root, rel, opts.sources)
+        except (SourceError, OSError):
             continue
-        for dirpath, _, filenames in os.walk(full):
-            for name in filenames:
-                rel = project.relpath(os.path.join(dirpath, name), root)
-                if not name.endswith(".py") or rel in head or cfg.is_excluded(rel):
-                    continue
-                try:
-                    text, raw = _read(root, rel, opts.sources)
-                except (SourceError, OSError):
-                    continue
-                if _wanted(rel, text):
-                    extra[rel] = (text, raw)
+        if _wanted(rel, text):
+            extra[rel] = (text, raw)
     for rel, facts in store.facts_for(extra).items():
         if not facts.error:
             head[rel] = facts

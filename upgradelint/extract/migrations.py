@@ -202,3 +202,14 @@ def _returns(fn: cst.FunctionDef):
 
     fn.body.visit(V())
     return out
+
+
+def context(root: str, head: dict, lister) -> list[str]:
+    """A changed migration is judged with the rest of its versions tree
+    (branch labels are inherited along down_revision)."""
+    from upgradelint.rules.migrations import versions_root
+
+    roots = {versions_root(p) + "/" for p, f in head.items() if f.migration is not None}
+    if not roots:
+        return []
+    return [p for p in lister() if any(p.startswith(r) for r in roots)]

@@ -1,0 +1,74 @@
+"""Pinned releases of real projects, downloaded once from the package index
+(``pip download --no-deps``) into a cache and unpacked there. Wheels of these
+projects ship their full source and unit tests."""
+
+from __future__ import annotations
+
+import glob
+import os
+import subprocess
+import sys
+import zipfile
+
+RELEASES = {
+    "nova": "34.0.0",
+    "cinder": "29.0.0",
+    "neutron": "29.0.0",
+    "ironic": "39.0.0",
+    "manila": "23.0.1",
+    "openstack-heat": "27.0.1",
+    "glance": "33.0.0",
+    "keystone": "30.0.0",
+    "neutron-lib": None,  # version chosen by the neutron tests that need it
+}
+
+
+class Unavailable(Exception):
+    """The package index cannot be reached: the caller skips."""
+
+
+def cache_root() -> str:
+    env = os.environ.get("UPGRADELINT_RELEASES_DIR")
+    if env:
+        return env
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "upgradelint-releases")
+
+
+def tree(name: str, version: str | None = None) -> str:
+    """Path of the unpacked release (downloaded on first use)."""
+    version = version or RELEASES[name]
+    root = cache_root()
+    dest = os.path.join(root, "trees", f"{name}-{version}")
+    if os.path.isfile(os.path.join(dest, ".complete")):
+        return dest
+    wheels = os.path.join(root, "wheels")
+    os.makedirs(wheels, exist_ok=True)
+    dist = name.replace("-", "_")
+    found = glob.glob(os.path.join(wheels, f"{dist}-{version}-*.whl"))
+    if not found:
+        proc = subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check",
+             "-q", "-d", wheels, f"{name}=={version}"], capture_output=True, text=True, timeout=600)
+        found = glob.glob(os.path.join(wheels, f"{dist}-{version}-*.whl"))
+        if proc.returncode != 0 or not found:
+            err = (proc.stderr or proc.stdout).strip().splitlines()
+            msg = err[-1] if err else f"exit {proc.returncode}"
+            if any(s in (proc.stderr or "") for s in ("Could not fetch", "connection", "Connection", "NewConnectionError",
+                                                    "Temporary failure", "No matching distribution")):
+                raise Unavailable(f"cannot download {name}=={version}: {msg}")
+            raise RuntimeError(f"pip download {name}=={version} failed: {msg}")
+    tmp = dest + ".partial"
+    if os.path.isdir(tmp):
+        import shutil
+
+        shutil.rmtree(tmp)
+    with zipfile.ZipFile(found[0]) as zf:
+        zf.extractall(tmp)
+    open(os.path.join(tmp, ".complete"), "w").close()
+    if os.path.isdir(dest):
+        import shutil
+
+        shutil.rmtree(dest)
+    os.replace(tmp, dest)
+    return dest

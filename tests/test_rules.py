@@ -1,0 +1,84 @@
+"""Every rule's VALID/INVALID examples (the ones on its rules/ page) run here."""
+
+import os
+import re
+
+import pytest
+
+from upgradelint.docs import render
+from upgradelint.rules import SECTIONS, registry
+from upgradelint.testing import run_example
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CASES = [(code, kind, i, ex) for code, rule in registry().items()
+         for kind, examples in (("invalid", rule.INVALID), ("valid", rule.VALID))
+         for i, ex in enumerate(examples)]
+
+
+@pytest.mark.parametrize("code,kind,i,example", CASES, ids=[f"{c}-{k}-{i}" for c, k, i, _ in CASES])
+def test_example(code, kind, i, example):
+    expected, actual = run_example(example, select=code)
+    if kind == "valid":
+        assert not expected, "valid examples carry no '# expect:' markers"
+    else:
+        assert expected, "invalid examples mark their findings with '# expect: UPGnnn'"
+    assert {a for a in actual if a[0] == code} == expected
+
+
+def test_registry_shape():
+    rules = registry()
+    assert rules
+    for code, rule in rules.items():
+        assert re.fullmatch(r"UPG[1-3]\d\d", code)
+        assert rule.family() == {"1": "rpc", "2": "objects", "3": "migrations"}[code[3]]
+        assert rule.__module__ == f"upgradelint.rules.{rule.family()}"
+        assert rule.VALID and rule.INVALID, code
+        assert re.fullmatch(r"[a-z0-9-]+", rule.name)
+        assert rule.severity in ("error", "warning", "info")
+        assert rule.scope in ("state", "diff")
+        sections = rule.doc_sections()
+        for title in ("What it does", "Why is this bad?", "How to allow", "References"):
+            assert sections.get(title), f"{code} lacks '## {title}'"
+        assert set(sections) <= set(SECTIONS), f"{code} has unknown sections {set(sections) - set(SECTIONS)}"
+        assert not re.match(r"UPG\d", rule.message), "front ends prefix the code"
+
+
+@pytest.mark.parametrize("code", sorted(registry()))
+def test_rule_page_is_generated(code):
+    path = os.path.join(ROOT, "rules", f"{code}.md")
+    with open(path, encoding="utf-8") as fh:
+        assert fh.read() == render(registry()[code]), "run: python -m upgradelint.docs --write"
+
+
+def _page_examples(text):
+    """Parse a rules/ page back into examples: the Example and Use instead sections."""
+    from upgradelint.rules import Example
+
+    out = []
+    for section, kind in (("## Example", "invalid"), ("## Use instead", "valid")):
+        start = text.index(section) + len(section)
+        end = text.find("\n## ", start)
+        body = text[start:end if end != -1 else None]
+        before, after = {}, {}
+        for block in re.findall(r"```python\n(.*?)```", body, re.S):
+            head, _, code = block.partition("\n")
+            kind_, _, path = head[2:].partition(": ")
+            if kind_ == "before":
+                before[path] = code
+            else:
+                after[path] = code
+                if kind_ == "path" or kind_ == "after":
+                    out.append((kind, Example(files=dict(after), before=dict(before) if before else None)))
+                    before, after = {}, {}
+    return out
+
+
+@pytest.mark.parametrize("code", sorted(registry()))
+def test_rule_page_examples_execute(code):
+    with open(os.path.join(ROOT, "rules", f"{code}.md"), encoding="utf-8") as fh:
+        examples = _page_examples(fh.read())
+    assert any(k == "invalid" for k, _ in examples) and any(k == "valid" for k, _ in examples)
+    for kind, ex in examples:
+        expected, actual = run_example(ex, select=code)
+        assert {a for a in actual if a[0] == code} == expected, (kind, ex)
+        assert bool(expected) == (kind == "invalid")
