@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--no-cache", action="store_true", help="do not read or write the fact cache")
     c.add_argument("--disable-noqa", action="store_true", help="report findings even where suppressed")
     c.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    c.add_argument("--pre-commit", action="store_true",
+                   help="as a pre-commit hook: diff against PRE_COMMIT_FROM_REF when pre-commit runs with "
+                        "--from-ref, else against HEAD (full-tree mode before the first commit)")
 
     sub.add_parser("rules", help="list the rules")
     e = sub.add_parser("explain", help="print a rule's documentation")
@@ -91,7 +94,10 @@ def _check(args) -> int:
     from upgradelint import engine
     from upgradelint.formats import render
 
-    opts = engine.Options(paths=args.paths or None, base=args.base, select=args.select, ignore=args.ignore,
+    base = args.base
+    if args.pre_commit and not base:
+        base = _pre_commit_base()
+    opts = engine.Options(paths=args.paths or None, base=base, select=args.select, ignore=args.ignore,
                           config_file=args.config, jobs=args.jobs, use_cache=not args.no_cache,
                           disable_noqa=args.disable_noqa)
     result = engine.check(opts)
@@ -104,6 +110,18 @@ def _check(args) -> int:
     if result.exit_code == EXIT_ERROR:
         return EXIT_ERROR
     return EXIT_CLEAN if args.exit_zero else result.exit_code
+
+
+def _pre_commit_base() -> str | None:
+    """At commit time pre-commit stashes unstaged changes, so the working tree is
+    the index and HEAD is the base. With --from-ref/--to-ref it exports the refs."""
+    import subprocess
+
+    ref = os.environ.get("PRE_COMMIT_FROM_REF") or os.environ.get("PRE_COMMIT_ORIGIN")
+    if ref:
+        return ref
+    proc = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "HEAD"], capture_output=True)
+    return "HEAD" if proc.returncode == 0 else None
 
 
 def _rules() -> int:

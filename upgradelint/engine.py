@@ -33,6 +33,7 @@ class Options:
     use_cache: bool = True
     disable_noqa: bool = False
     sources: dict | None = None  # relpath -> text, overriding the disk (flake8 stdin)
+    memo: bool = False  # reuse config and git diff across calls in this process (flake8)
 
 
 def choose_base(cli_value: str | None, cfg) -> str | None:
@@ -44,9 +45,20 @@ def choose_base(cli_value: str | None, cfg) -> str | None:
     return None
 
 
+_MEMO: dict = {}
+
+
 def load_config(opts: Options):
     root = opts.root or project.find_root(opts.paths[0] if opts.paths else (opts.cwd or os.getcwd()))
-    cfg = config_mod.load(root, opts.config_file)
+    if opts.memo:
+        key_ = ("config", root, opts.config_file)
+        if key_ not in _MEMO:
+            _MEMO[key_] = config_mod.load(root, opts.config_file)
+        import copy
+
+        cfg = copy.copy(_MEMO[key_])
+    else:
+        cfg = config_mod.load(root, opts.config_file)
     if opts.select:
         cfg.select = tuple(opts.select)
     if opts.ignore:
@@ -57,6 +69,11 @@ def load_config(opts: Options):
 def _extract_job(item):
     relpath, text = item
     return relpath, extract(relpath, text)
+
+
+def wanted(relpath: str, text: str) -> bool:
+    """Does any family want to parse this file? (the cheap text prefilter)"""
+    return _wanted(relpath, text)
 
 
 def _wanted(relpath: str, text: str) -> bool:
@@ -125,8 +142,14 @@ def check(opts: Options) -> Result:
     diff = None
     top = None
     if base_ref:
-        top = git.toplevel(root)
-        diff = git.diff(top, base_ref)
+        if opts.memo and ("diff", root, base_ref) in _MEMO:
+            top, diff = _MEMO[("diff", root, base_ref)]
+            diff = copy_diff(diff)
+        else:
+            top = git.toplevel(root)
+            diff = git.diff(top, base_ref)
+            if opts.memo:
+                _MEMO[("diff", root, base_ref)] = (top, copy_diff(diff))
         # git speaks paths relative to its top level; the engine, relative to the project root
         prefix = project.relpath(root, top)
         prefix = "" if prefix == "." else prefix + "/"
@@ -178,6 +201,12 @@ def check(opts: Options) -> Result:
     result.findings.sort(key=lambda f: f.sort_key())
     result.errors.sort(key=lambda e: e.path)
     return result
+
+
+def copy_diff(d):
+    import copy
+
+    return copy.deepcopy(d)
 
 
 def _rebase_change(change, prefix):
