@@ -85,6 +85,21 @@ def suppressed(table: dict, code: str, lines: tuple[int, ...]) -> bool:
     return False
 
 
+def _syntax_error(relpath: str, text: str, exc) -> str:
+    """Python's own message and position where it has one (LibCST's native
+    parser reports less precise positions); LibCST's otherwise."""
+    import ast
+
+    try:
+        ast.parse(text, relpath)
+    except SyntaxError as err:
+        return f"syntax error at line {err.lineno}, column {err.offset or 1}: {err.msg}"
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    first = (str(exc).strip().splitlines() or ["invalid syntax"])[0]
+    return f"LibCST cannot parse this file (line {exc.raw_line}, column {exc.raw_column}): {first}"
+
+
 class Parsed:
     """One parsed file, with positions resolved lazily on first use, so a file
     that yields no facts never pays for PositionProvider."""
@@ -126,8 +141,7 @@ def extract(relpath: str, text: str) -> FileFacts:
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid syntax"
-        facts.error = f"syntax error at line {exc.raw_line}, column {exc.raw_column}: {first}"
+        facts.error = _syntax_error(relpath, text, exc)
         return facts
     except (RecursionError, MemoryError) as exc:  # pathological input
         facts.error = f"cannot parse: {type(exc).__name__}"
