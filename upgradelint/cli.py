@@ -54,12 +54,18 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--pre-commit", action="store_true",
                    help="as a pre-commit hook: diff against PRE_COMMIT_FROM_REF when pre-commit runs with "
                         "--from-ref, else against HEAD (full-tree mode before the first commit)")
+    c.add_argument("--gerrit-robot-comments", action="store_true",
+                   help="with --format gerrit: write (deprecated) robot_comments instead of comments")
 
     sub.add_parser("rules", help="list the rules")
     e = sub.add_parser("explain", help="print a rule's documentation")
     e.add_argument("code")
     d = sub.add_parser("demo", help="build a small Nova-like project, break it, and check it")
     d.add_argument("--keep", metavar="DIR", help="build the demo in DIR and keep it")
+    from upgradelint.review import add_arguments as review_arguments
+
+    review_arguments(sub.add_parser("review", help="check the change and post findings as Gerrit or GitHub "
+                                    "line comments"))
     return p
 
 
@@ -77,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
             return _rules()
         if args.command == "explain":
             return _explain(args.code)
+        if args.command == "review":
+            from upgradelint.review import run as review
+
+            return review(args)
         if args.command == "demo":
             from upgradelint.demo import run
 
@@ -103,7 +113,13 @@ def _check(args) -> int:
     result = engine.check(opts)
     root, _ = engine.load_config(opts)
     color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    sys.stdout.write(render(args.format, result, root=root, color=color))
+    if args.format == "gerrit" and args.gerrit_robot_comments:
+        from upgradelint.formats import gerrit
+
+        sys.stdout.write(gerrit.render(result, root=root, robot_comments=True,
+                                       robot_run_id=os.environ.get("UPGRADELINT_RUN_ID")))
+    else:
+        sys.stdout.write(render(args.format, result, root=root, color=color))
     if args.format != "text":
         for e in result.errors:
             print(f"upgradelint: {e.path}: {e.message}", file=sys.stderr)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-FORMATS = {"text": "text", "json": "json_"}
+FORMATS = {"text": "text", "json": "json_", "sarif": "sarif", "github": "github", "gerrit": "gerrit",
+           "zuul": "zuul", "rdjson": "rdjson", "codeclimate": "codeclimate"}
 
 
 def render(name: str, result, root: str, color: bool = False) -> str:
