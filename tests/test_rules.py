@@ -82,3 +82,23 @@ def test_rule_page_examples_execute(code):
         expected, actual = run_example(ex, select=code)
         assert {a for a in actual if a[0] == code} == expected, (kind, ex)
         assert bool(expected) == (kind == "invalid")
+
+
+def test_readme_rule_table_is_generated():
+    from upgradelint.docs import readme_with_table
+
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as fh:
+        text = fh.read()
+    assert readme_with_table(text) == text, "run: python -m upgradelint.docs --write"
+
+
+def test_readme_has_exactly_two_setup_commands():
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as fh:
+        text = fh.read()
+    setup = text[text.index("## Set up"):text.index("## Use it")]
+    blocks = re.findall(r"```sh\n(.*?)```", setup, re.S)
+    assert [b.count("\n") for b in blocks] == [1, 1]
+    assert "upgradelint demo" in blocks[0] and "pytest" in blocks[1]
+    with open(os.path.join(ROOT, ".ci", "run"), encoding="utf-8") as fh:
+        ci = fh.read()
+    assert "pip install -e '.[test]'" in ci and "pytest" in ci and "venv" in ci

@@ -51,6 +51,20 @@ def page_path(root: str, code: str) -> str:
     return os.path.join(root, "rules", f"{code}.md")
 
 
+def rules_table() -> str:
+    rows = ["| code | name | severity | mode |", "| --- | --- | --- | --- |"]
+    for code, cls in registry().items():
+        mode = "diff" if cls.scope == "diff" else "any"
+        rows.append(f"| [{code}](rules/{code}.md) | {cls.name} | {cls.severity} | {mode} |")
+    return "\n".join(rows)
+
+
+def readme_with_table(readme: str) -> str:
+    start, end = "<!-- rules-table:start -->", "<!-- rules-table:end -->"
+    i, j = readme.index(start) + len(start), readme.index(end)
+    return readme[:i] + "\n" + rules_table() + "\n" + readme[j:]
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -64,6 +78,15 @@ def main(argv=None) -> int:
             if "--write" in argv:
                 with open(path, "w", encoding="utf-8") as fh:
                     fh.write(text)
+    readme = os.path.join(root, "README.md")
+    if os.path.exists(readme):
+        old = open(readme, encoding="utf-8").read()
+        new = readme_with_table(old)
+        if new != old:
+            stale.append("README.md rule table")
+            if "--write" in argv:
+                with open(readme, "w", encoding="utf-8") as fh:
+                    fh.write(new)
     print(("wrote " if "--write" in argv else "stale: ") + (", ".join(stale) or "nothing"))
     return 1 if stale and "--write" not in argv else 0
 
