@@ -101,4 +101,4 @@ def test_readme_has_exactly_two_setup_commands():
     assert "upgradelint demo" in blocks[0] and "pytest" in blocks[1]
     with open(os.path.join(ROOT, ".ci", "run"), encoding="utf-8") as fh:
         ci = fh.read()
-    assert "pip install -e '.[test]'" in ci and "pytest" in ci and "venv" in ci
+    assert "-e '.[test]'" in ci and "bin/pytest" in ci and "python3 -m venv" in ci
