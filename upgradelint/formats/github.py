@@ -15,7 +15,8 @@ log.
 
 from __future__ import annotations
 
-from upgradelint.formats._common import count, repo_prefix, rules_meta
+from upgradelint.formats import _common
+from upgradelint.formats._common import count, repo_prefix
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 PER_STEP = 10
@@ -37,7 +38,7 @@ def command(kind: str, message: str, **props) -> str:
 
 def render(result, root: str = "", color: bool = False) -> str:
     prefix = repo_prefix(root)
-    known = rules_meta()
+    known = _common.rules_meta()
     lines = []
     for e in result.errors:
         lines.append(command("error", f"cannot check: {e.message}", file=(prefix + e.path) if e.path else None,

@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 
 from upgradelint import __version__
-from upgradelint.formats._common import TOOL_NAME, TOOL_URL, repo_prefix, rule_meta, rule_url, rules_meta
+from upgradelint.formats import _common
+from upgradelint.formats._common import TOOL_NAME, TOOL_URL, repo_prefix, rule_meta, rule_url
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "upgradelint/v1"
@@ -65,7 +66,7 @@ def _rule(meta) -> dict:
 
 def build(result, root: str = "") -> dict:
     prefix = repo_prefix(root)
-    known = rules_meta()
+    known = _common.rules_meta()
     codes = list(known)
     for f in result.findings:
         if f.code not in known and f.code not in codes:
