@@ -57,6 +57,15 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--gerrit-robot-comments", action="store_true",
                    help="with --format gerrit: write (deprecated) robot_comments instead of comments")
 
+    x = sub.add_parser("fix", help="apply the fixes findings carry (safe ones unless --unsafe-fixes)")
+    x.add_argument("paths", nargs="*", metavar="PATH")
+    x.add_argument("--base", metavar="REV", help="diff mode, as for check")
+    x.add_argument("--select", type=_codes, metavar="CODES")
+    x.add_argument("--ignore", type=_codes, metavar="CODES")
+    x.add_argument("--config", metavar="FILE")
+    x.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes marked unsafe (review them)")
+    x.add_argument("--diff", action="store_true", help="print the changes as a unified diff; write nothing")
+
     sub.add_parser("rules", help="list the rules")
     e = sub.add_parser("explain", help="print a rule's documentation")
     e.add_argument("code")
@@ -79,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _check(args)
+        if args.command == "fix":
+            return _fix(args)
         if args.command == "rules":
             return _rules()
         if args.command == "explain":
@@ -126,6 +137,30 @@ def _check(args) -> int:
     if result.exit_code == EXIT_ERROR:
         return EXIT_ERROR
     return EXIT_CLEAN if args.exit_zero else result.exit_code
+
+
+def _fix(args) -> int:
+    from upgradelint import engine, fix
+    from upgradelint.formats import render
+
+    opts = engine.Options(paths=args.paths or None, base=args.base, select=args.select, ignore=args.ignore,
+                          config_file=args.config)
+    result = engine.check(opts)
+    root, _ = engine.load_config(opts)
+    report = fix.apply(root, result.findings, unsafe=args.unsafe_fixes, dry_run=args.diff)
+    for rel, reason in report.skipped:
+        print(f"upgradelint: {rel}: not fixed: {reason}", file=sys.stderr)
+    if args.diff:
+        sys.stdout.write("".join(report.diffs))
+        return EXIT_FINDINGS if report.fixed else EXIT_CLEAN
+    n = sum(report.fixed.values())
+    if n:
+        print(f"Fixed {n} finding{'s' if n != 1 else ''} in {len(report.fixed)} file{'s' if len(report.fixed) != 1 else ''}.")
+        result = engine.check(opts)
+    remaining = render("text", result, root=root)
+    if remaining:
+        sys.stdout.write(remaining)
+    return result.exit_code
 
 
 def _pre_commit_base() -> str | None:
