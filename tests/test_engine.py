@@ -221,3 +221,21 @@ def test_json_shape(proj):
     f = next(f for f in doc["findings"] if f["code"] == "UPG101")
     assert {"code", "path", "line", "column", "message", "severity"} <= set(f)
     assert (f["code"], f["path"], f["line"], f["column"]) == ("UPG101", RPCAPI_PATH, 16, 17)
+
+
+def test_git_diff_statuses_and_lines(tmp_path):
+    from upgradelint import git as g
+
+    init_repo(tmp_path, {"keep.py": "a = 1\nb = 2\nc = 3\n", "old name.py": "x = 1\n" * 20, "gone.py": "z = 1\n",
+                         "empty.py": ""})
+    write(tmp_path, {"keep.py": "a = 1\nb = 20\nc = 3\nd = 4\n", "new file.py": "", "untracked.py": "u = 1\n"})
+    git(tmp_path, "mv", "old name.py", "new name.py")
+    git(tmp_path, "rm", "-q", "gone.py")
+    git(tmp_path, "add", "new file.py")
+    d = g.diff(str(tmp_path), "HEAD")
+    got = {p: (c.status, c.old_path, sorted(c.lines) if c.lines is not None else None) for p, c in d.changes.items()}
+    assert got == {"keep.py": ("M", "keep.py", [2, 4]), "new name.py": ("R", "old name.py", []),
+                   "gone.py": ("D", "gone.py", None), "new file.py": ("A", None, None),
+                   "untracked.py": ("A", None, None)}
+    blobs = g.read_blobs(str(tmp_path), d.commit, ["keep.py", "old name.py", "missing.py", "empty.py"])
+    assert blobs == {"keep.py": b"a = 1\nb = 2\nc = 3\n", "old name.py": b"x = 1\n" * 20, "empty.py": b""}

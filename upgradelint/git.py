@@ -71,31 +71,39 @@ def resolve(repo: str, ref: str) -> str:
 
 
 def diff(repo: str, ref: str) -> Diff:
-    """Compare the base commit with the working tree (staged and unstaged)."""
+    """Compare the base commit with the working tree (staged and unstaged).
+    Statuses and paths come from ``--name-status -z`` (exact for any file name),
+    changed lines from the ``-U0`` patch."""
     commit = resolve(repo, ref)
     d = Diff(base=ref, commit=commit)
+    status = _git(repo, "diff", "--no-ext-diff", "--find-renames", "--name-status", "-z", commit, "--").stdout
+    fields = status.split(b"\0")
+    i = 0
+    while i < len(fields) and fields[i]:
+        code = fields[i].decode()[:1]
+        if code in "RC":
+            old, new = (f.decode("utf-8", "surrogateescape") for f in fields[i + 1:i + 3])
+            i += 3
+            d.changes[new] = Change(status="R" if code == "R" else "A", path=new,
+                                    old_path=old if code == "R" else None, lines=set() if code == "R" else None)
+        else:
+            path = fields[i + 1].decode("utf-8", "surrogateescape")
+            i += 2
+            if code == "D":
+                d.changes[path] = Change(status="D", path=path, old_path=path, lines=None)
+            elif code == "A":
+                d.changes[path] = Change(status="A", path=path, lines=None)
+            else:  # M, T
+                d.changes[path] = Change(status="M", path=path, old_path=path, lines=set())
     out = _git(repo, "diff", "--no-color", "--no-ext-diff", "--find-renames", "-U0",
                "--src-prefix=a/", "--dst-prefix=b/", commit, "--").stdout
     current: Change | None = None
     for line in out.split(b"\n"):
         if line.startswith(b"diff --git "):
             current = None
-        elif line.startswith(b"--- "):
-            old = _path(line[4:], b"a/")
-            current = Change(status="M", path="", old_path=old, lines=set())
-        elif line.startswith(b"+++ ") and current is not None:
+        elif line.startswith(b"+++ "):
             new = _path(line[4:], b"b/")
-            if new is None:
-                current.status, current.path, current.lines = "D", current.old_path or "", None
-            else:
-                current.path = new
-                if current.old_path is None:
-                    current.status, current.lines = "A", None
-                elif current.old_path != new:
-                    current.status = "R"
-            d.changes[current.path] = current
-        elif line.startswith(b"rename from ") or line.startswith(b"rename to "):
-            pass
+            current = d.changes.get(new) if new is not None else None
         elif line.startswith(b"@@") and current is not None and current.lines is not None:
             m = _HUNK_RE.match(line)
             if m:
