@@ -136,6 +136,8 @@ def check(opts: Options) -> Result:
 
     root, cfg = load_config(opts)
     paths = project.discover(root, opts.paths, cfg) if opts.paths or not opts.sources else list(opts.sources)
+    whole = not opts.sources and (not opts.paths or any(
+        os.path.isdir(p) and os.path.abspath(p) == root for p in opts.paths))
     base_ref = choose_base(opts.base, cfg)
     result = Result()
 
@@ -175,8 +177,8 @@ def check(opts: Options) -> Result:
     store = FactStore(opts.use_cache and cfg.cache, opts.jobs or cfg.jobs)
     try:
         head = store.facts_for(texts)
-        if diff is not None:
-            _add_context(root, head, diff, store, cfg, opts)
+        targets = set(head)
+        _add_context(root, head, paths if whole and diff is None else None, store, cfg, opts)
         base = _base_facts(top, root, diff, head, store) if diff is not None else None
     finally:
         store.close()
@@ -188,6 +190,7 @@ def check(opts: Options) -> Result:
     head = {p: f for p, f in head.items() if not f.error and not f.empty}
 
     ctx = Context(head=head, base=base, diff=diff, config=cfg)
+    ctx.targets = targets
     rules = [cls() for code, cls in registry().items() if cfg.enabled(code)]
     for rule in rules:
         if rule.scope == "diff" and diff is None:
@@ -219,6 +222,8 @@ def _rebase_change(change, prefix):
 def _keep(f, rule, ctx, cfg, opts) -> bool:
     if f.severity == "off" or not cfg.enabled(f.code, f.path):
         return False
+    if f.path not in ctx.targets:
+        return False  # a context file: read to judge the targets, not reported on
     if ctx.diff is not None:
         if f.path not in ctx.diff.changes:
             return False
@@ -231,15 +236,21 @@ def _keep(f, rule, ctx, cfg, opts) -> bool:
     return True
 
 
-def _add_context(root, head, diff, store, cfg, opts):
-    """Diff mode reads only changed files; families name the other files a
-    changed file needs to be judged (``context(root, head, lister)``)."""
-    listing: list[str] | None = None
+def _add_context(root, head, listing, store, cfg, opts):
+    """When a run reads only some files (paths given, diff mode, flake8), the
+    families name the other files those need to be judged
+    (``context(root, head, lister)``), e.g. a manager for its RPC client."""
 
     def lister() -> list[str]:
         nonlocal listing
         if listing is None:
-            listing = project.discover(root, None, cfg)
+            key_ = ("listing", root)
+            if opts.memo and key_ in _MEMO:
+                listing = _MEMO[key_]
+            else:
+                listing = project.discover(root, None, cfg)
+                if opts.memo:
+                    _MEMO[key_] = listing
         return listing
 
     wanted: set[str] = set()

@@ -37,8 +37,8 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        """Stable identity: code + path + symbol + message, never the line."""
-        raw = "\0".join((self.code, self.path, self.symbol, self.message))
+        """Stable identity: code + path + symbol, never the line or the wording."""
+        raw = "\0".join((self.code, self.path, self.symbol))
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
     @property
