@@ -99,6 +99,7 @@ class Context:
     diff: object | None  # git.Diff, or None in full-tree mode
     config: object
     findings: list = field(default_factory=list)
+    targets: set = field(default_factory=set)  # files findings may be reported on
 
     def report(self, rule: Rule, path: str, span: Span, symbol: str, fix: Replacement | None = None,
                variant: str | None = None, **fmt) -> None:
