@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import libcst as cst
+from upgradelint._lazy import cst
 
 UNKNOWN = object()
 
