@@ -201,6 +201,11 @@ class Client:
                 text = exc.read(2000).decode("utf-8", "replace")
                 if text.startswith(")]}'"):
                     text = text[4:]
+                try:
+                    parsed = json.loads(text)
+                    text = str(parsed.get("message") or text) if isinstance(parsed, dict) else text
+                except ValueError:
+                    pass
                 detail = _one_line(text)[:160]
             except Exception:  # noqa: BLE001 - the body is only a hint
                 pass
