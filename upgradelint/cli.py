@@ -69,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("rules", help="list the rules")
     e = sub.add_parser("explain", help="print a rule's documentation")
     e.add_argument("code")
+    fp = sub.add_parser("fingerprint", help="print the oslo.versionedobjects fingerprint of every registered object")
+    fp.add_argument("root", nargs="?", metavar="ROOT")
+    fp.add_argument("--format", choices=("text", "json"), default="text")
+    fp.add_argument("--source-path", action="append", default=[], metavar="DIR",
+                    help="also read library sources (e.g. an unpacked neutron-lib) from DIR")
+    fp.add_argument("--no-cache", action="store_true", help="do not read or write the fact cache")
     d = sub.add_parser("demo", help="build a small Nova-like project, break it, and check it")
     d.add_argument("--keep", metavar="DIR", help="build the demo in DIR and keep it")
     from upgradelint.review import add_arguments as review_arguments
@@ -98,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
             from upgradelint.review import run as review
 
             return review(args)
+        if args.command == "fingerprint":
+            from upgradelint.objects.fingerprint import cli
+
+            return cli(args.root, args.format, tuple(args.source_path), use_cache=not args.no_cache)
         if args.command == "demo":
             from upgradelint.demo import run
 

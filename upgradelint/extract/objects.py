@@ -3,12 +3,14 @@ VERSION, fields and remotable method signatures."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import libcst as cst
 
 from upgradelint.extract import Span, is_test_path
 from upgradelint.extract.static import call_name, dotted, evaluate, normalized_code
+from upgradelint.objects.summary import RECORD_TABLES, ObjectsExtra, Record, summarize
 
 REMOTABLE = ("remotable", "remotable_classmethod")
 
@@ -32,9 +34,33 @@ class VersionedObject:
     remotables: tuple[tuple[str, str], ...]  # (name, normalised parameters)
 
 
-def prefilter(relpath: str, text: str) -> bool:
+def _classic(relpath: str, text: str) -> bool:
     return (relpath.endswith(".py") and "VERSION" in text and "fields" in text
             and "register" in text and not is_test_path(relpath))
+
+
+_RECORD_RE = re.compile(r"^(object_data|notification_object_data|expected_object_fingerprints)\s*=\s*\{", re.M)
+
+
+def is_object_module(relpath: str) -> bool:
+    """Modules the fingerprint reads: object packages (fields, bases,
+    mixins) and the release bookkeeping next to them."""
+    if not relpath.endswith(".py") or is_test_path(relpath):
+        return False
+    return "/objects/" in relpath or relpath.startswith("objects/") or relpath.endswith("/release_mappings.py")
+
+
+def is_record_file(relpath: str, text: str) -> bool:
+    """The project test that records fingerprints (object_data and friends)."""
+    return relpath.endswith(".py") and ("object_data" in text or "expected_object_fingerprints" in text) \
+        and bool(_RECORD_RE.search(text))
+
+
+def prefilter(relpath: str, text: str) -> bool:
+    if _classic(relpath, text) or is_object_module(relpath):
+        return True
+    # the one test file per project that records fingerprints
+    return relpath.endswith(("test_objects.py", "test_notification.py")) and is_record_file(relpath, text)
 
 
 def _registration(cls: cst.ClassDef) -> bool | None:
@@ -55,6 +81,21 @@ def _registration(cls: cst.ClassDef) -> bool | None:
 
 
 def extract(parsed, facts) -> None:
+    relpath, text = parsed.relpath, parsed.text
+    if _classic(relpath, text):
+        _extract_classic(parsed, facts)
+    if is_test_path(relpath):
+        records = _records(parsed)
+        if records:
+            # the summary too: a test may register its own object (ironic's MyObj)
+            facts.extra["objects"] = ObjectsExtra(summary=summarize(relpath, parsed.module), records=records)
+        return
+    extra = _extra(parsed, with_lines=bool(facts.objects))
+    if extra is not None:
+        facts.extra["objects"] = extra
+
+
+def _extract_classic(parsed, facts) -> None:
     module = parsed.module
     out = []
     for cls in module.body:
@@ -107,3 +148,106 @@ def extract(parsed, facts) -> None:
             remotables=tuple(sorted(remotables)),
         ))
     facts.objects = tuple(out)
+
+
+# -- the fingerprint's module summaries, records, histories and guards ---------
+
+_HISTORY_RE = re.compile(r"^#\s*Version\s+(\d+\.\d+)\s*:")
+
+
+def _records(parsed) -> tuple:
+    out = []
+    for stmt in parsed.module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+                continue
+            t = small.targets[0].target
+            if not (isinstance(t, cst.Name) and t.value in RECORD_TABLES and isinstance(small.value, cst.Dict)):
+                continue
+            for el in small.value.elements:
+                if not isinstance(el, cst.DictElement):
+                    continue
+                k, v = evaluate(el.key), evaluate(el.value)
+                if isinstance(k, str) and isinstance(v, str):
+                    s = parsed.span(el.value)
+                    out.append(Record(t.value, k, v, s.line, s.column, s.end_line, s.end_column))
+    return tuple(out)
+
+
+def _extra(parsed, with_lines: bool):
+    module = parsed.module
+
+    def line_of(node):
+        node = getattr(node, "name", node)
+        return parsed.span(node).line if with_lines else 0
+
+    summary = summarize(parsed.relpath, module, line_of)
+    history, guards = {}, {}
+    for cls in module.body:
+        if not isinstance(cls, cst.ClassDef) or not isinstance(cls.body, cst.IndentedBlock):
+            continue
+        versions = []
+        has_version = False
+        for stmt in cls.body.body:
+            for line in getattr(stmt, "leading_lines", ()):
+                if line.comment is not None:
+                    m = _HISTORY_RE.match(line.comment.value)
+                    if m:
+                        versions.append(m.group(1))
+            if isinstance(stmt, cst.SimpleStatementLine) and any(
+                    isinstance(s, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == "VERSION"
+                                                      for t in s.targets) for s in stmt.body):
+                has_version = True
+                break
+        if has_version and versions:
+            history[cls.name.value] = tuple(versions)
+        for stmt in cls.body.body:
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value in ("obj_make_compatible",
+                                                                         "_obj_make_compatible"):
+                guards[cls.name.value] = _guards(parsed, stmt, with_lines)
+    return ObjectsExtra(summary=summary, history=history, guards=guards)
+
+
+class _GuardVisitor(cst.CSTVisitor):
+    def __init__(self):
+        self.found = []
+
+    def visit_If(self, node: cst.If):
+        version = _version_test(node.test)
+        if version is None:
+            return True
+        keys = set()
+
+        class Strings(cst.CSTVisitor):
+            def visit_SimpleString(self, s):
+                v = evaluate(s)
+                if isinstance(v, str):
+                    keys.add(v)
+
+        node.test.visit(Strings())
+        node.body.visit(Strings())
+        self.found.append((version, tuple(sorted(keys)), node))
+        return True
+
+
+def _version_test(test):
+    """(M, N) from ``target_version < (M, N)`` (also inside and/or), else None."""
+    if isinstance(test, cst.BooleanOperation):
+        return _version_test(test.left) or _version_test(test.right)
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        comp = test.comparisons[0]
+        if isinstance(comp.operator, (cst.LessThan, cst.LessThanEqual)):
+            v = evaluate(comp.comparator)
+            if isinstance(v, tuple) and len(v) >= 2 and all(isinstance(x, int) for x in v):
+                return v[:2] if isinstance(comp.operator, cst.LessThan) else (v[0], v[1] + 1)
+            if isinstance(v, str) and re.match(r"^\d+\.\d+$", v):
+                return tuple(int(x) for x in v.split("."))
+    return None
+
+
+def _guards(parsed, fn, with_lines) -> tuple:
+    vis = _GuardVisitor()
+    fn.body.visit(vis)
+    return tuple((ver, keys, parsed.span(node).line if with_lines else 0) for ver, keys, node in vis.found)

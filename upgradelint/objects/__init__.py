@@ -1,0 +1,1 @@
+"""Versioned objects: static summaries and the oslo.versionedobjects fingerprint."""
