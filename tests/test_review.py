@@ -486,3 +486,32 @@ def test_bad_base_is_an_error_before_any_request(repo, server, monkeypatch, caps
 def test_usage_errors(repo, monkeypatch, capsys, argv, message):
     code, _, err = review(repo, monkeypatch, capsys, *argv)
     assert code == 2 and message in err and len(err.splitlines()) == 1
+
+
+def test_github_suggests_a_fix_on_a_touched_line(tmp_path, server, monkeypatch, capsys):
+    root = tmp_path / "touched"
+    root.mkdir()
+    _git(root, "init", "-q")
+    _write(root, {OBJ: BASE_FILES[OBJ], "pyproject.toml": ""})
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "base")
+    # the fields change and the VERSION line is touched (a comment), but not bumped
+    _write(root, {OBJ: CHANGED_FILES[OBJ].replace("VERSION = '1.1'", "VERSION = '1.1'  # keep in sync")})
+    _git(root, "commit", "-qam", "Add memory_mb")
+    code, out, err = review(root, monkeypatch, capsys, *github_args(server))
+    assert code == 1, out + err
+    (comment,) = server.posts()[0]["body"]["comments"]
+    assert (comment["path"], comment["line"]) == (OBJ, 9)
+    assert "```suggestion\n    VERSION = '1.2'  # keep in sync\n```" in comment["body"]
+
+
+def test_default_base_needs_a_parent(tmp_path, server, monkeypatch, capsys):
+    root = tmp_path / "single"
+    root.mkdir()
+    _git(root, "init", "-q")
+    _write(root, CHANGED_FILES)
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "only")
+    code, _, err = review(root, monkeypatch, capsys, *gerrit_args(server))
+    assert code == 2 and not server.requests
+    assert len(err.splitlines()) == 1 and "review compares with HEAD~1 by default, pass --base REV" in err

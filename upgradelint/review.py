@@ -14,7 +14,8 @@ comments on the change under review, on Gerrit or on a GitHub pull request.
   ``event: COMMENT``, token from ``GITHUB_TOKEN``, API base from
   ``--github-api`` or ``GITHUB_API_URL`` (GitHub Enterprise). GitHub only
   accepts line comments inside the diff, so a finding whose lines the change
-  did not touch goes into the review body instead of a line comment.
+  did not touch goes into the review body instead of a line comment. A safe
+  one-line fix on a commented line comes as a ```suggestion``` block.
 - No duplicates: the comments already on the change are read back first
   (Gerrit ``GET .../revisions/{rev}/comments``; GitHub ``GET .../pulls/{n}/comments``
   and ``.../reviews``), and findings already there are skipped. Gerrit matches
@@ -117,8 +118,14 @@ def run(args) -> int:
                           config_file=args.config, jobs=args.jobs, use_cache=not args.no_cache,
                           disable_noqa=args.disable_noqa)
     root, cfg = engine.load_config(opts)
+    defaulted = engine.choose_base(args.base, cfg) is None
     opts.base = default_base(args.base, cfg)
-    result = engine.check(opts)
+    try:
+        result = engine.check(opts)
+    except UsageError as exc:
+        if defaulted:
+            raise UsageError(f"{exc}; review compares with {opts.base} by default, pass --base REV") from None
+        raise
     sys.stdout.write(render("text", result, root=root))
     sys.stdout.flush()
     if result.exit_code == EXIT_ERROR:
@@ -132,7 +139,7 @@ def run(args) -> int:
             _gerrit(args, result.findings, prefix)
         else:
             diff = git.diff(top, opts.base)
-            _github(args, result.findings, prefix, diff)
+            _github(args, result.findings, prefix, diff, top)
     except PostError as exc:
         print(f"upgradelint: error: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
@@ -314,10 +321,23 @@ def _marker(f) -> str:
     return f"<!-- upgradelint:{f.fingerprint} -->"
 
 
-def _github_body(f) -> str:
+def _github_body(f, suggestion: str = "") -> str:
     from upgradelint.formats._common import rule_url
 
-    return f"**{f.code}** {f.message}\n\n[{f.code}]({rule_url(f.code)}) {_marker(f)}"
+    return f"**{f.code}** {f.message}{suggestion}\n\n[{f.code}]({rule_url(f.code)}) {_marker(f)}"
+
+
+def _suggestion(top: str, repo_path: str, f, line: int) -> str:
+    """A GitHub suggestion block for a one-line fix on the commented line."""
+    x = f.fix
+    if x is None or not x.safe or x.line != x.end_line or x.line != line:
+        return ""
+    try:
+        with open(os.path.join(top, repo_path), encoding="utf-8", newline="") as fh:
+            text = fh.read().splitlines()[line - 1]
+    except (OSError, IndexError, UnicodeDecodeError):
+        return ""
+    return f"\n\n```suggestion\n{text[:x.column]}{x.text}{text[x.end_column:]}\n```"
 
 
 def _anchor(diff, path: str, f) -> int | None:
@@ -331,7 +351,7 @@ def _anchor(diff, path: str, f) -> int | None:
     return next((n for n in range(f.line, end + 1) if n in ch.lines), None)
 
 
-def _github(args, findings, prefix: str, diff) -> None:
+def _github(args, findings, prefix: str, diff, top: str) -> None:
     from upgradelint.formats.gerrit import summary
 
     api = (args.github_api or os.environ.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")
@@ -363,7 +383,8 @@ def _github(args, findings, prefix: str, diff) -> None:
         if line is None:
             outside.append(f)
         else:
-            comments.append({"path": prefix + f.path, "line": line, "side": "RIGHT", "body": _github_body(f)})
+            comments.append({"path": prefix + f.path, "line": line, "side": "RIGHT",
+                             "body": _github_body(f, _suggestion(top, prefix + f.path, f, line))})
     body = summary(new)
     if outside:
         body += "\n\nOn lines this pull request did not change:\n" + "\n".join(
