@@ -515,3 +515,13 @@ def test_default_base_needs_a_parent(tmp_path, server, monkeypatch, capsys):
     code, _, err = review(root, monkeypatch, capsys, *gerrit_args(server))
     assert code == 2 and not server.requests
     assert len(err.splitlines()) == 1 and "review compares with HEAD~1 by default, pass --base REV" in err
+
+
+def test_github_base_ref_default(repo, server, monkeypatch, capsys):
+    _git(repo, "update-ref", "refs/remotes/origin/stable", "HEAD~1")
+    monkeypatch.setenv("GITHUB_BASE_REF", "stable")
+    code, _, _ = review(repo, monkeypatch, capsys, *github_args(server))
+    assert code == 1 and len(server.posts()[0]["body"]["comments"]) == 2
+    monkeypatch.setenv("GITHUB_BASE_REF", "no-such-branch")
+    code, _, err = review(repo, monkeypatch, capsys, *github_args(server))
+    assert code == 2 and "origin/no-such-branch" in err and "pass --base REV" in err

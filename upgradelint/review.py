@@ -3,8 +3,9 @@ comments on the change under review, on Gerrit or on a GitHub pull request.
 
 - Always diff mode. The base is ``--base``, else ``PRE_COMMIT_FROM_REF``, else
   ``UPGRADELINT_BASE``, else the config's ``base`` (as for ``check``), else
-  ``origin/$GITHUB_BASE_REF`` on a GitHub pull-request run, else ``HEAD~1``
-  (a Gerrit change is one commit on top of its parent).
+  on a GitHub pull-request run the merge base with ``origin/$GITHUB_BASE_REF``,
+  else ``HEAD~1`` (a Gerrit change is one commit on top of its parent, and Zuul
+  checks it out as such or as a merge commit onto the branch).
 - Gerrit: ``POST {URL}/a/changes/{id}/revisions/{rev}/review`` with a
   ReviewInput (see ``formats/gerrit.py``), HTTP basic auth from
   ``GERRIT_USERNAME`` and ``GERRIT_PASSWORD`` (the account's HTTP password).
@@ -36,6 +37,7 @@ import json
 import os
 import re
 import socket
+import subprocess
 import sys
 import urllib.error
 import urllib.parse
@@ -58,8 +60,8 @@ def add_arguments(p) -> None:
     from upgradelint.cli import _codes, _jobs
 
     p.add_argument("paths", nargs="*", metavar="PATH")
-    p.add_argument("--base", metavar="REV", help="compare with REV (default: as for check, else "
-                   "origin/$GITHUB_BASE_REF, else HEAD~1)")
+    p.add_argument("--base", metavar="REV", help="compare with REV (default: as for check, else the merge "
+                   "base with origin/$GITHUB_BASE_REF, else HEAD~1)")
     g = p.add_argument_group("Gerrit (credentials from GERRIT_USERNAME and GERRIT_PASSWORD)")
     g.add_argument("--gerrit", metavar="URL", help="Gerrit base URL, e.g. https://review.opendev.org")
     g.add_argument("--change", metavar="ID", help="change number or project~branch~Change-Id")
@@ -83,14 +85,23 @@ def add_arguments(p) -> None:
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
 
 
-def default_base(cli_value, cfg) -> str:
+def default_base(cli_value, cfg, root: str = ".") -> str:
+    """As for check; else, on a GitHub pull-request run, where the PR branched
+    off ``origin/$GITHUB_BASE_REF`` (the PR's own diff even when the target
+    branch moved on); else ``HEAD~1``."""
     from upgradelint.engine import choose_base
 
     base = choose_base(cli_value, cfg)
     if base:
         return base
-    if os.environ.get("GITHUB_BASE_REF"):
-        return f"origin/{os.environ['GITHUB_BASE_REF']}"
+    target = os.environ.get("GITHUB_BASE_REF")
+    if target:
+        ref = f"origin/{target}"
+        try:
+            proc = subprocess.run(["git", "merge-base", ref, "HEAD"], cwd=root, capture_output=True, text=True)
+        except OSError:
+            return ref
+        return proc.stdout.strip() if proc.returncode == 0 and proc.stdout.strip() else ref
     return "HEAD~1"
 
 
@@ -119,7 +130,7 @@ def run(args) -> int:
                           disable_noqa=args.disable_noqa)
     root, cfg = engine.load_config(opts)
     defaulted = engine.choose_base(args.base, cfg) is None
-    opts.base = default_base(args.base, cfg)
+    opts.base = default_base(args.base, cfg, root)
     try:
         result = engine.check(opts)
     except UsageError as exc:
