@@ -66,6 +66,10 @@ class Builtin:
     name: str
 
 
+class _Bases(tuple):
+    """The bases a with_metaclass() call stands for."""
+
+
 class Poison:
     def __init__(self, reason):
         self.reason = reason
@@ -89,7 +93,7 @@ class R:
 
 _BUILTIN_TYPES = {"str": str, "int": int, "bool": bool, "float": float, "dict": dict, "list": list,
                   "tuple": tuple, "set": set, "bytes": bytes, "object": object, "frozenset": frozenset}
-_BUILTINS = set(_BUILTIN_TYPES) | {"sorted", "len", "super", "min", "max", "reversed"}
+_BUILTINS = set(_BUILTIN_TYPES) | {"sorted", "len", "super", "min", "max", "reversed", "range"}
 
 
 @dataclass
@@ -229,6 +233,8 @@ class World:
                 continue
             if isinstance(v, (ClassRef, Opaque)):
                 out.append(v)
+            elif isinstance(v, _Bases) and all(isinstance(x, (ClassRef, Opaque)) for x in v):
+                out.extend(v)
             elif isinstance(v, ModuleRef):
                 raise Unresolved(f"base {v.module} of {ref.name} is a module")
             else:
@@ -516,6 +522,8 @@ class World:
                     return {"len": len, "min": min, "max": max}[n](*args)
                 if n == "reversed":
                     return list(reversed(*args))
+                if n == "range":
+                    return list(range(*args))
                 if n in _BUILTIN_TYPES:
                     return _BUILTIN_TYPES[n](*args, **kwargs)
             except Exception:  # noqa: BLE001
@@ -530,7 +538,12 @@ class World:
                 v = list(v)
             return v
         if isinstance(func, Opaque):
+            if func.name == "itertools.chain" and all(_plain(a) for a in args) and not kwargs:
+                return [x for a in args for x in a]
             raise Unresolved(f"calls {func.name}, which cannot be read")
+        if isinstance(func, FuncRef) and func.name == "with_metaclass" and args:
+            # jinja2-style with_metaclass(meta, *bases): the bases, without a dummy class
+            return _Bases(args[1:])
         raise Unresolved("call of a function")
 
     def instantiate(self, cls: ClassRef, args, kwargs):
@@ -839,7 +852,30 @@ def merged_fields(world: World, ref: ClassRef) -> dict:
                 raise Unresolved(f"{c.name}.fields is not a dict")
             for k, v in own.items():
                 out.setdefault(k, v)
+    std = _neutron_standard_attributes(world, ref)
+    if std:
+        out.update(std)
     return out
+
+
+def _neutron_standard_attributes(world: World, ref: ClassRef) -> dict | None:
+    """neutron's DeclarativeObject metaclass adds neutron_lib's
+    STANDARD_ATTRIBUTES to classes whose db_model has standard attributes."""
+    mro = world.mro(ref)
+    if not any(isinstance(c, ClassRef) and c.name == "NeutronDbObject" and c.module.startswith("neutron.")
+               for c in mro):
+        return None
+    model = world.class_attr(ref, "db_model") if world.definer(ref, "db_model") else None
+    if not isinstance(model, ClassRef):
+        if model is None:
+            return None
+        raise Unresolved("db_model cannot be resolved")
+    if not any(isinstance(c, ClassRef) and c.name == "HasStandardAttributes" for c in world.mro(model)):
+        return None
+    std = world.global_("neutron_lib.objects.extensions.standardattributes", "STANDARD_ATTRIBUTES")
+    if not isinstance(std, dict):
+        raise Unresolved("STANDARD_ATTRIBUTES cannot be read")
+    return std
 
 
 @dataclass

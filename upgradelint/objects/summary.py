@@ -227,6 +227,18 @@ def _class(cls: cst.ClassDef, module: cst.Module, line_of) -> ClassSummary:
     for stmt in body:
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
+                if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                    # ``fields.update(OTHER)`` in the class body
+                    fn = small.value.func
+                    if (isinstance(fn, cst.Attribute) and fn.attr.value == "update" and isinstance(fn.value, cst.Name)
+                            and names.get(fn.value.value, ("",))[0] == "assign"):
+                        call = ir(small.value)
+                        if len(call[2]) == 1 and not call[3] and call[2][0][0] != "*":
+                            names[fn.value.value] = ("assign", ("dict", ((None, names[fn.value.value][1]),
+                                                                         (None, call[2][0]))))
+                        else:
+                            names[fn.value.value] = ("assign", ("?", "update"))
+                    continue
                 targets, value = _assign_targets(small)
                 for t in targets:
                     if isinstance(t, cst.Name):
