@@ -191,6 +191,7 @@ def check(opts: Options) -> Result:
 
     ctx = Context(head=head, base=base, diff=diff, config=cfg)
     ctx.targets = targets
+    ctx.root = root
     rules = [cls() for code, cls in registry().items() if cfg.enabled(code)]
     for rule in rules:
         if rule.scope == "diff" and diff is None:

@@ -100,6 +100,7 @@ class Context:
     config: object
     findings: list = field(default_factory=list)
     targets: set = field(default_factory=set)  # files findings may be reported on
+    root: str | None = None  # the project root (families may read unchanged library modules there)
 
     def report(self, rule: Rule, path: str, span: Span, symbol: str, fix: Replacement | None = None,
                variant: str | None = None, **fmt) -> None:
