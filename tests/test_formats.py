@@ -248,7 +248,8 @@ def test_gerrit_robot_comments_only_on_request(root, monkeypatch, capsys):
     assert c["url"] == _common.rule_url("UPG201")
     assert c["properties"]["code"] == "UPG201" and c["fix_suggestions"]
     # through the CLI flag, on a real run over the fixture tree
-    assert cli.main(["check", "--no-cache", "--format", "gerrit", "--gerrit-robot-comments", root]) == 1
+    assert cli.main(["check", "--no-cache", "--select", "UPG101", "--format", "gerrit", "--gerrit-robot-comments",
+                     root]) == 1
     d = json.loads(capsys.readouterr().out)
     assert "comments" not in d and d["robot_comments"]
     assert {c["robot_run_id"] for cs in d["robot_comments"].values() for c in cs} == {"build-42"}
@@ -346,7 +347,7 @@ def test_paths_are_repository_relative(tmp_path, fake_rules):
 
 def test_check_cli_writes_every_format(root, capsys, sarif_validator):
     for fmt in CI_FORMATS:
-        assert cli.main(["check", "--no-cache", "--format", fmt, root]) == 1
+        assert cli.main(["check", "--no-cache", "--select", "UPG101", "--format", fmt, root]) == 1
         text = capsys.readouterr().out
         if fmt == "github":
             assert text.count("::error ") == 2

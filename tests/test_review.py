@@ -231,7 +231,8 @@ def env(monkeypatch, tmp_path):
 
 def review(repo, monkeypatch, capsys, *argv):
     monkeypatch.chdir(repo)
-    code = cli.main(["review", *argv])
+    # the three rules the fixture change is written for; new rules must not change these tests
+    code = cli.main(["review", "--select", "UPG101,UPG201,UPG301", *argv])
     out, err = capsys.readouterr()
     for secret in SECRETS:  # never in the output, whatever happened
         assert secret not in out and secret not in err
