@@ -37,6 +37,8 @@ class Config:
     cache: bool = True
     # RPC family: False means the project sends without version caps (neutron, heat).
     rpc_version_caps: bool | None = None
+    # objects family: False for projects whose house rule is that additive fields need no backport (cinder)
+    objects_backport_new_fields: bool = True
     rpc_guard_in_client: bool = False
     # migrations family
     contract_paths: tuple[str, ...] = ()
@@ -84,7 +86,7 @@ _KEYS = {
     "select": "codes", "extend-select": "codes", "ignore": "codes", "extend-ignore": "codes",
     "exclude": "list", "extend-exclude": "list", "per-file-ignores": "pfi",
     "severity": "severity", "base": "str", "jobs": "int", "cache": "bool",
-    "rpc-version-caps": "bool", "rpc-guard-in-client": "bool",
+    "rpc-version-caps": "bool", "objects-backport-new-fields": "bool", "rpc-guard-in-client": "bool",
     "contract-paths": "list", "allowed-migrations": "list",
 }
 

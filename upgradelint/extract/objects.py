@@ -90,7 +90,7 @@ def extract(parsed, facts) -> None:
             # the summary too: a test may register its own object (ironic's MyObj)
             facts.extra["objects"] = ObjectsExtra(summary=summarize(relpath, parsed.module), records=records)
         return
-    extra = _extra(parsed, with_lines=bool(facts.objects))
+    extra = _extra(parsed, with_lines=True)
     if extra is not None:
         facts.extra["objects"] = extra
 
@@ -251,3 +251,12 @@ def _guards(parsed, fn, with_lines) -> tuple:
     vis = _GuardVisitor()
     fn.body.visit(vis)
     return tuple((ver, keys, parsed.span(node).line if with_lines else 0) for ver, keys, node in vis.found)
+
+
+def context(root, head, lister) -> list[str]:
+    """A partial run (diff mode, explicit paths) that touches an object module
+    also needs the rest of the object packages (field modules, bases, mixins)
+    and the test that records the fingerprints."""
+    if not any(f.extra.get("objects") is not None or f.objects for f in head.values()):
+        return []
+    return [p for p in lister() if is_object_module(p) or p.endswith(("test_objects.py", "test_notification.py"))]

@@ -925,6 +925,44 @@ def relevant_data(world: World, ref: ClassRef, with_schema: bool) -> tuple:
     return data
 
 
+def describe(world: World, ref: ClassRef) -> dict:
+    """What the hash covers, by part, for messages and diffs:
+    {'fields': {name: repr}, 'methods': {name: repr}, 'child_versions': dict|None}.
+    Raises Unresolved."""
+    data = relevant_data(world, ref, False)
+    out = {"fields": {k: repr(v) for k, v in data[0]}, "methods": {k: repr(v) for k, v in data[1]},
+           "child_versions": None}
+    if len(data) > 2:
+        out["child_versions"] = world.class_attr(ref, "child_versions")
+    return out
+
+
+def field_details(world: World, ref: ClassRef) -> dict:
+    """name -> what the hash does not see: the type tree with object targets
+    and element types, and read_only."""
+    out = {}
+    for name, f in merged_fields(world, ref).items():
+        try:
+            t = world.getattr(f, "_type")
+            ro = f.attrs.get("_read_only", False)
+            out[name] = _type_tree(world, t) + (" read_only" if ro is True else "")
+        except Unresolved:
+            continue
+    return out
+
+
+def _type_tree(world, t, depth=0) -> str:
+    if not isinstance(t, Inst) or depth > 5:
+        return "?"
+    name = t.cls.name
+    if "_obj_name" in t.attrs:
+        sub = t.attrs.get("_subclasses")
+        return f"{name}({t.attrs['_obj_name']!r}{', subclasses' if sub is True else ''})"
+    if "_element_type" in t.attrs:
+        return f"{name}({_type_tree(world, t.attrs['_element_type'], depth + 1)})"
+    return name
+
+
 def is_payload(world: World, ref: ClassRef) -> bool:
     try:
         return any(isinstance(c, ClassRef) and c.name == "NotificationPayloadBase" for c in world.mro(ref))
