@@ -199,16 +199,17 @@ def test_github_commands(root, fake_rules):
 def test_github_escaping():
     assert github.escape_data("a%b\r\nc:d,e") == "a%25b%0D%0Ac:d,e"
     assert github.escape_property("a%b\r\nc:d,e") == "a%25b%0D%0Ac%3Ad%2Ce"
-    assert github.command("error", "50%\nmore", file="x:y,z.py", line=3) == "::error file=x%3Ay%2Cz.py,line=3::50%25%0Amore"
+    want = "::error file=x%3Ay%2Cz.py,line=3::50%25%0Amore"
+    assert github.command("error", "50%\nmore", file="x:y,z.py", line=3) == want
 
 
 def test_github_limits_add_the_full_log(root, fake_rules):
     many = Result(findings=[Finding("UPG101", "a.py", n, 0, n, 4, f"send {n}", "error", f"A.m{n}")
                             for n in range(1, 13)])
     lines = out("github", root, many).splitlines()
-    assert sum(1 for l in lines if l.startswith("::error ")) == 12
+    assert sum(1 for line in lines if line.startswith("::error ")) == 12
     assert "upgradelint: 12 problems in 1 file." in lines
-    assert any("at most 10 annotations of each kind per step and 50 per job" in l for l in lines)
+    assert any("at most 10 annotations of each kind per step and 50 per job" in line for line in lines)
     assert lines[-1] == "a.py:12:1: UPG101 send 12"
     assert out("github", root, Result()) == "upgradelint: no problems found.\n"
 

@@ -292,7 +292,7 @@ def _gerrit(args, findings, prefix: str) -> None:
         if not findings:
             print(f"upgradelint: nothing to post on {where}.")
             return
-        print(f"upgradelint: dry run; existing comments are not read. Would send:")
+        print("upgradelint: dry run; existing comments are not read. Would send:")
         client.dry_run("POST", f"{rev_url}/review", fmt.build(findings, prefix, robot, run_id))
         return
     if not auth:
