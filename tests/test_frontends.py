@@ -140,7 +140,7 @@ def test_flake8_extend_select_with_explicit_select(proj):
 
 
 def test_flake8_base_option_from_config_and_cli(tmp_path):
-    init_repo(tmp_path, {"pyproject.toml": "", RPCAPI_PATH: RPCAPI_BAD, MIGRATION_PATH: MIGRATION_ADD})
+    init_repo(tmp_path, {"pyproject.toml": "", RPCAPI_PATH: RPCAPI_BAD})
     write(tmp_path, {MIGRATION_PATH: MIGRATION_DROP})
     write(tmp_path, {"setup.cfg": "[flake8]\nupgradelint-base = HEAD\n"})
     p = flake8("--select", "UPG", ".", cwd=tmp_path)
@@ -193,7 +193,7 @@ def pre_commit(*args, cwd, env=None):
 def hooked_repo(tmp_path):
     init_repo(tmp_path, {"pyproject.toml": "", ".gitignore": ".pre-commit-home/\n",
                          ".pre-commit-config.yaml": PRE_COMMIT_CONFIG.format(bin=BIN),
-                         RPCAPI_PATH: RPCAPI_BAD, MIGRATION_PATH: MIGRATION_ADD})
+                         RPCAPI_PATH: RPCAPI_BAD})
     p = pre_commit("install", cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     return tmp_path
@@ -213,7 +213,7 @@ def test_pre_commit_blocks_a_bad_commit_and_passes_a_good_one(hooked_repo):
     assert p.returncode != 0
     assert f"{MIGRATION_PATH}:8:5: UPG301" in p.stdout + p.stderr
     # the good version of the same change passes
-    write(repo, {MIGRATION_PATH: MIGRATION_ADD.replace("cleaned_at", "cleaned_by")})
+    write(repo, {MIGRATION_PATH: MIGRATION_ADD})
     git(repo, "add", "-A")
     p = git(repo, "commit", "-m", "add a column", check=False)
     assert p.returncode == 0, p.stdout + p.stderr
