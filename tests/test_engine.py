@@ -243,3 +243,20 @@ def test_git_diff_statuses_and_lines(tmp_path):
                    "untracked.py": ("A", None, None)}
     blobs = g.read_blobs(str(tmp_path), d.commit, ["keep.py", "old name.py", "missing.py", "empty.py"])
     assert blobs == {"keep.py": b"a = 1\nb = 2\nc = 3\n", "old name.py": b"x = 1\n" * 20, "empty.py": b""}
+
+
+def test_base_branch_that_moved_on_is_compared_at_the_merge_base(tmp_path):
+    init_repo(tmp_path, {"pyproject.toml": "", "a.py": "x = 1\n"})
+    git(tmp_path, "checkout", "-q", "-b", "feature")
+    write(tmp_path, {MIGRATION_PATH: MIGRATION_ADD})
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "feature: add a column")
+    git(tmp_path, "checkout", "-q", "main")
+    write(tmp_path, {"proj/db/migrations/versions/other.py": MIGRATION_DROP})
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "main moved on: a drop merged elsewhere")
+    git(tmp_path, "checkout", "-q", "feature")
+    # main's newer drop is not this change's (it is not even in this tree)
+    assert codes(run(tmp_path, base="main")) == []
+    write(tmp_path, {MIGRATION_PATH: MIGRATION_DROP})
+    assert codes(run(tmp_path, base="main")) == [("UPG301", MIGRATION_PATH, 8)]

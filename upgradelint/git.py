@@ -70,11 +70,19 @@ def resolve(repo: str, ref: str) -> str:
     raise UsageError(f"--base {ref}: no such commit or ref in this repository (check the name, or git fetch it)")
 
 
+def merge_base(repo: str, commit: str) -> str:
+    """Where the change forked from ``commit`` (``git diff REV...``): commits the
+    target branch gained since are not the change's. ``commit`` itself when it
+    is an ancestor of HEAD, or when there is no common history."""
+    proc = _git(repo, "merge-base", commit, "HEAD", check=False)
+    return proc.stdout.decode().strip() if proc.returncode == 0 and proc.stdout.strip() else commit
+
+
 def diff(repo: str, ref: str) -> Diff:
     """Compare the base commit with the working tree (staged and unstaged).
     Statuses and paths come from ``--name-status -z`` (exact for any file name),
     changed lines from the ``-U0`` patch."""
-    commit = resolve(repo, ref)
+    commit = merge_base(repo, resolve(repo, ref))
     d = Diff(base=ref, commit=commit)
     status = _git(repo, "diff", "--no-ext-diff", "--find-renames", "--name-status", "-z", commit, "--").stdout
     fields = status.split(b"\0")
