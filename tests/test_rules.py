@@ -35,7 +35,7 @@ def test_registry_shape():
         assert rule.VALID and rule.INVALID, code
         assert re.fullmatch(r"[a-z0-9-]+", rule.name)
         assert rule.severity in ("error", "warning", "info")
-        assert rule.scope in ("state", "diff")
+        assert rule.scope in ("state", "diff", "any")  # any: both modes, not limited to touched lines
         sections = rule.doc_sections()
         for title in ("What it does", "Why is this bad?", "How to allow", "References"):
             assert sections.get(title), f"{code} lacks '## {title}'"
@@ -59,17 +59,21 @@ def _page_examples(text):
         start = text.index(section) + len(section)
         end = text.find("\n## ", start)
         body = text[start:end if end != -1 else None]
-        before, after = {}, {}
-        for block in re.findall(r"```python\n(.*?)```", body, re.S):
-            head, _, code = block.partition("\n")
-            kind_, _, path = head[2:].partition(": ")
-            if kind_ == "before":
-                before[path] = code
-            else:
-                after[path] = code
-                if kind_ == "path" or kind_ == "after":
-                    out.append((kind, Example(files=dict(after), before=dict(before) if before else None)))
-                    before, after = {}, {}
+        # one example's blocks are adjacent; examples are separated by a blank line
+        for chunk in re.split(r"(?<=```)\n\n(?=```python|With )", body):
+            before, after, config = {}, {}, None
+            m = re.search(r"With `\[tool.upgradelint\]` (.*):\n", chunk)
+            if m:
+                import ast
+
+                config = {k.strip(): ast.literal_eval(v.strip())
+                          for k, _, v in (p.partition(" = ") for p in m.group(1).split(", "))}
+            for block in re.findall(r"```python\n(.*?)```", chunk, re.S):
+                head, _, code = block.partition("\n")
+                kind_, _, path = head[2:].partition(": ")
+                (before if kind_ == "before" else after)[path] = code
+            if after:
+                out.append((kind, Example(files=after, before=before or None, config=config)))
     return out
 
 

@@ -746,3 +746,789 @@ class RecordedFingerprintStale(Rule):
                     continue
                 ctx.report(self, orel, span, f"{name}.VERSION", variant="release", cls=name,
                            version=fp.version, listed=versions[0])
+
+
+_FLAVOR_BASE = """
+    from oslo_versionedobjects import base as ovo_base
+
+
+    class NovaObject(ovo_base.VersionedObject):
+        pass
+
+
+    class NovaObjectRegistry(ovo_base.VersionedObjectRegistry):
+        pass
+    """
+
+
+def _bumped_pairs(a):
+    """(name, ref, old fp, new fp) for registered objects present before and after, both resolved."""
+    for name, (ref, how) in sorted(a.refs.items()):
+        if name not in a.base_refs:
+            continue
+        new, old = a.fp(name), a.fp(name, base=True)
+        if new is None or old is None or new.value is None or old.value is None:
+            continue
+        yield name, ref, old, new
+
+
+# ---------------------------------------------------------------- UPG203
+
+
+class HashBlindTypeChange(Rule):
+    """
+    ## What it does
+    Checks for field changes that the oslo.versionedobjects fingerprint cannot
+    see, made without a `VERSION` bump: the target of an `ObjectField` or
+    `ListOfObjectsField`, the element type of a List/Dict/Set field
+    (`ListOfStringsField` to `ListOfIntegersField`), `subclasses=`, and
+    `read_only`.
+
+    ## Why is this bad?
+    The fingerprint hashes only the type class name (`List`, `Object`), so the
+    project's own hash test stays green while the wire format changes. An N-1
+    service deserialises the field with the old element or object type and
+    fails (or silently coerces) during the rolling upgrade.
+
+    ## Example
+    See below.
+
+    ## Use instead
+    See below.
+
+    ## How to allow
+    Aliasing a field class to the same resolved type is not reported. Anything
+    else needs the bump; `# noqa: UPG203` on the `VERSION` line with a reason.
+
+    ## Fix safety
+    The fix bumps the minor version and is safe; add the history comment and
+    the backport by hand.
+
+    ## References
+    - oslo.versionedobjects fields: https://docs.openstack.org/oslo.versionedobjects/latest/reference/fields.html
+    """
+
+    code = "UPG203"
+    name = "object-hash-blind-type-change"
+    message = "{cls}.{field}: type changed from {before} to {after}, which the fingerprint does not see; " \
+              "bump VERSION to '{new}'"
+    severity = "error"
+    scope = "diff"
+    fix_safety = "safe"
+    INVALID = [
+        Invalid(
+            {"nova/objects/base.py": _FLAVOR_BASE, "nova/objects/host.py": """
+                from oslo_versionedobjects import fields
+
+                from nova.objects import base
+
+
+                @base.NovaObjectRegistry.register
+                class Host(base.NovaObject):
+                    VERSION = '1.0'  # expect: UPG203
+
+                    fields = {
+                        'ports': fields.ListOfIntegersField(),
+                    }
+                """},
+            before={"nova/objects/base.py": _FLAVOR_BASE, "nova/objects/host.py": """
+                from oslo_versionedobjects import fields
+
+                from nova.objects import base
+
+
+                @base.NovaObjectRegistry.register
+                class Host(base.NovaObject):
+                    VERSION = '1.0'
+
+                    fields = {
+                        'ports': fields.ListOfStringsField(),
+                    }
+                """},
+        ),
+    ]
+    VALID = [
+        Valid(
+            {"nova/objects/base.py": _FLAVOR_BASE, "nova/objects/host.py": """
+                from oslo_versionedobjects import fields
+
+                from nova.objects import base
+
+
+                @base.NovaObjectRegistry.register
+                class Host(base.NovaObject):
+                    # Version 1.1: ports are integers
+                    VERSION = '1.1'
+
+                    fields = {
+                        'ports': fields.ListOfIntegersField(),
+                    }
+                """},
+            before={"nova/objects/base.py": _FLAVOR_BASE, "nova/objects/host.py": """
+                from oslo_versionedobjects import fields
+
+                from nova.objects import base
+
+
+                @base.NovaObjectRegistry.register
+                class Host(base.NovaObject):
+                    VERSION = '1.0'
+
+                    fields = {
+                        'ports': fields.ListOfStringsField(),
+                    }
+                """},
+        ),
+    ]
+
+    def check(self, ctx: Context):
+        a = _Analysis.of(ctx)
+        for name, ref, old, new in _bumped_pairs(a):
+            if old.version != new.version:
+                continue
+            d_old = a.F.field_details(a.base, a.base_refs[name][0])
+            d_new = a.F.field_details(a.head, ref)
+            o_repr, n_repr = (a.describe(name, True) or _EMPTY)["fields"], (a.describe(name) or _EMPTY)["fields"]
+            for field in sorted(set(d_old) & set(d_new)):
+                if d_old[field] == d_new[field] or o_repr.get(field) != n_repr.get(field):
+                    continue
+                rel, span = a.version_span(name)
+                if rel is None or not a.changed(rel):
+                    continue
+                bump = bump_minor(new.version)
+                ctx.report(self, rel, span, f"{name}.{field}", fix=_bump_fix(span, name, bump), cls=name,
+                           field=field, before=d_old[field], after=d_new[field], new=bump or "the next minor")
+                break
+
+
+# ---------------------------------------------------------------- UPG204
+
+
+class MissingBackport(Rule):
+    """
+    ## What it does
+    Checks a `VERSION` bump that adds fields (or enum values to a field) for a
+    matching branch in `obj_make_compatible`: a `target_version < (M, N)` guard
+    for the new version that removes (or converts) that field. It also reports
+    a guard for the new version that names a key which is not a field added in
+    that version (a typo, or the wrong field).
+
+    ## Why is this bad?
+    When a new conductor sends the object to an N-1 compute, the object is
+    backported with `obj_make_compatible`. Without the branch the old service
+    receives a field it does not know, or an enum value it rejects, and the
+    call fails during the rolling upgrade.
+
+    ## Example
+    See below.
+
+    ## Use instead
+    See below.
+
+    ## How to allow
+    Projects whose house rule is that additive fields need no backport (cinder,
+    which caps senders through `OBJ_VERSIONS`) set
+    `objects-backport-new-fields = false`. Classes that backport through
+    ironic's `_convert_to_version` are not checked.
+
+    ## Fix safety
+    No fix: the backport code needs a human.
+
+    ## References
+    - oslo.versionedobjects, obj_make_compatible: https://docs.openstack.org/oslo.versionedobjects/latest/user/usage.html
+    """
+
+    code = "UPG204"
+    name = "object-bump-without-backport"
+    message = "{cls} {version} adds '{field}' but obj_make_compatible has no 'target_version < ({major}, {minor})' " \
+              "branch removing it"
+    messages = {
+        "enum": "{cls} {version} adds values to '{field}' but obj_make_compatible has no "
+                "'target_version < ({major}, {minor})' branch for it",
+        "wrong": "{cls}: the obj_make_compatible branch for {version} names '{key}', which is not a field "
+                 "added in {version} ({added})",
+    }
+    severity = "warning"
+    scope = "diff"
+    INVALID = [
+        Invalid(
+            {"nova/objects/base.py": _FLAVOR_BASE, "nova/objects/host.py": """
+                from oslo_utils import versionutils
+                from oslo_versionedobjects import fields
+
+                from nova.objects import base
+
+
+                @base.NovaObjectRegistry.register
+                class Host(base.NovaObject):
+                    # Version 1.0: Initial version
+                    # Version 1.1: Added zone
+                    VERSION = '1.1'  # expect: UPG204
+
+                    fields = {
+                        'id': fields.IntegerField(),
+                        'zone': fields.StringField(nullable=True),
+                    }
+                """},
+            before={"nova/objects/base.py": _FLAVOR_BASE, "nova/objects/host.py": """
+                from oslo_utils import versionutils
+                from oslo_versionedobjects import fields
+
+                from nova.objects import base
+
+
+                @base.NovaObjectRegistry.register
+                class Host(base.NovaObject):
+                    # Version 1.0: Initial version
+                    VERSION = '1.0'
+
+                    fields = {
+                        'id': fields.IntegerField(),
+                    }
+                """},
+        ),
+        Invalid(
+            {"nova/objects/base.py": _FLAVOR_BASE, "nova/objects/host.py": """
+                from oslo_utils import versionutils
+                from oslo_versionedobjects import fields
+
+                from nova.objects import base
+
+
+                @base.NovaObjectRegistry.register
+                class Host(base.NovaObject):
+                    # Version 1.0: Initial version
+                    # Version 1.1: Added zone
+                    VERSION = '1.1'  # expect: UPG204
+
+                    fields = {
+                        'id': fields.IntegerField(),
+                        'zone': fields.StringField(nullable=True),
+                    }
+
+                    def obj_make_compatible(self, primitive, target_version):
+                        super().obj_make_compatible(primitive, target_version)
+                        target_version = versionutils.convert_version_to_tuple(target_version)
+                        if target_version < (1, 1) and 'zones' in primitive:  # expect: UPG204
+                            del primitive['zones']
+                """},
+            before={"nova/objects/base.py": _FLAVOR_BASE, "nova/objects/host.py": """
+                from oslo_utils import versionutils
+                from oslo_versionedobjects import fields
+
+                from nova.objects import base
+
+
+                @base.NovaObjectRegistry.register
+                class Host(base.NovaObject):
+                    # Version 1.0: Initial version
+                    VERSION = '1.0'
+
+                    fields = {
+                        'id': fields.IntegerField(),
+                    }
+                """},
+        ),
+    ]
+    VALID = [
+        Valid(
+            {"nova/objects/base.py": _FLAVOR_BASE, "nova/objects/host.py": """
+                from oslo_utils import versionutils
+                from oslo_versionedobjects import fields
+
+                from nova.objects import base
+
+
+                @base.NovaObjectRegistry.register
+                class Host(base.NovaObject):
+                    # Version 1.0: Initial version
+                    # Version 1.1: Added zone
+                    VERSION = '1.1'
+
+                    fields = {
+                        'id': fields.IntegerField(),
+                        'zone': fields.StringField(nullable=True),
+                    }
+
+                    def obj_make_compatible(self, primitive, target_version):
+                        super().obj_make_compatible(primitive, target_version)
+                        target_version = versionutils.convert_version_to_tuple(target_version)
+                        if target_version < (1, 1) and 'zone' in primitive:
+                            del primitive['zone']
+                """},
+            before={"nova/objects/base.py": _FLAVOR_BASE, "nova/objects/host.py": """
+                from oslo_utils import versionutils
+                from oslo_versionedobjects import fields
+
+                from nova.objects import base
+
+
+                @base.NovaObjectRegistry.register
+                class Host(base.NovaObject):
+                    # Version 1.0: Initial version
+                    VERSION = '1.0'
+
+                    fields = {
+                        'id': fields.IntegerField(),
+                    }
+                """},
+        ),
+        Valid(
+            {"cinder/objects/base.py": _FLAVOR_BASE, "cinder/objects/volume.py": """
+                from oslo_versionedobjects import fields
+
+                from cinder.objects import base
+
+
+                @base.NovaObjectRegistry.register
+                class Volume(base.NovaObject):
+                    # Version 1.0: Initial version
+                    # Version 1.1: Added zone
+                    VERSION = '1.1'
+
+                    fields = {
+                        'id': fields.IntegerField(),
+                        'zone': fields.StringField(nullable=True),
+                    }
+                """},
+            before={"cinder/objects/base.py": _FLAVOR_BASE, "cinder/objects/volume.py": """
+                from oslo_versionedobjects import fields
+
+                from cinder.objects import base
+
+
+                @base.NovaObjectRegistry.register
+                class Volume(base.NovaObject):
+                    # Version 1.0: Initial version
+                    VERSION = '1.0'
+
+                    fields = {
+                        'id': fields.IntegerField(),
+                    }
+                """},
+            config={"objects-backport-new-fields": False},
+        ),
+    ]
+
+    def check(self, ctx: Context):
+        if not getattr(ctx.config, "objects_backport_new_fields", True):
+            return
+        a = _Analysis.of(ctx)
+        for name, ref, old, new in _bumped_pairs(a):
+            vo, vn = _vt(old.version), _vt(new.version)
+            if len(vo) < 2 or len(vn) < 2 or vn[:2] <= vo[:2] or vn[0] != vo[0]:
+                continue
+            rel, span = a.version_span(name)
+            if rel is None or not a.changed(rel):
+                continue
+            cs = a.head.class_summary(ref)
+            if cs is None or "_convert_to_version" in cs.names:
+                continue
+            d_old, d_new = a.describe(name, True), a.describe(name)
+            if d_old is None or d_new is None:
+                continue
+            added = [f for f in d_new["fields"] if f not in d_old["fields"]]
+            enums = [f for f in d_new["fields"] if f in d_old["fields"] and "valid_values=" in d_new["fields"][f]
+                     and d_new["fields"][f] != d_old["fields"][f]]
+            if not added and not enums:
+                continue
+            ex = ctx.head[rel].extra.get("objects")
+            guards = ex.guards.get(name, ()) if ex is not None else ()
+            major, minor = vn[0], vn[1]
+            at_new = [g for g in guards if tuple(g[0]) == (major, minor)]
+            keys = {k for g in at_new for k in g[1]}
+            for f in added:
+                if f not in keys:
+                    ctx.report(self, rel, span, f"{name}.{f}", cls=name, version=new.version, field=f,
+                               major=major, minor=minor)
+            for f in enums:
+                if f not in keys:
+                    ctx.report(self, rel, span, f"{name}.{f}", variant="enum", cls=name, version=new.version,
+                               field=f, major=major, minor=minor)
+            fields_now = set(d_new["fields"])
+            for g in at_new:
+                for key in g[1]:
+                    if key in added or key in enums or key in fields_now or not key.isidentifier():
+                        continue
+                    if key in ("primitive", "target_version", "versioned_object.data"):
+                        continue
+                    gspan = Span(g[2], 0, g[2], 0) if g[2] else span
+                    ctx.report(self, rel, gspan, f"{name}.obj_make_compatible", variant="wrong", cls=name,
+                               version=new.version, key=key, added=", ".join(repr(x) for x in added + enums))
+
+
+# ---------------------------------------------------------------- UPG205
+
+_LIST_BASE = """
+    from oslo_versionedobjects import base as ovo_base
+
+
+    class NeutronObject(ovo_base.VersionedObject):
+        pass
+
+
+    class NeutronObjectRegistry(ovo_base.VersionedObjectRegistry):
+        pass
+    """
+
+
+class RelationshipMapStale(Rule):
+    """
+    ## What it does
+    Where a project still uses hand-kept version maps (a list object's
+    non-empty `child_versions`, or a parent's `obj_relationships`), checks that
+    the maps are in order and that a child's `VERSION` bump is matched by a new
+    entry (and a bump of the list or parent).
+
+    Projects that backport sub-objects through the version manifest (nova,
+    cinder and ironic today) keep `child_versions` empty and are not checked.
+
+    ## Why is this bad?
+    With map-based backports the list or parent tells the receiver which child
+    version goes with which parent version. A child bumped without a new map
+    entry is never backported for an N-1 service, which then rejects it
+    (`IncompatibleObjectVersion`) during the rolling upgrade.
+
+    ## Example
+    See below.
+
+    ## Use instead
+    See below.
+
+    ## How to allow
+    Move to manifest-based backports (`obj_make_compatible_from_manifest`) and
+    drop the map; or `# noqa: UPG205` with a reason.
+
+    ## Fix safety
+    No fix: pick the new parent version by hand.
+
+    ## References
+    - oslo.versionedobjects, version manifests: https://docs.openstack.org/oslo.versionedobjects/latest/user/usage.html
+    """
+
+    code = "UPG205"
+    name = "object-relationship-map-stale"
+    message = "{cls}.{map} has no entry for {child} {child_version}; bump {cls} and map its new version to " \
+              "'{child_version}'"
+    messages = {"order": "{cls}.{map}: child versions go backwards at '{at}'; keep the map in version order"}
+    severity = "error"
+    scope = "any"
+    INVALID = [
+        Invalid(
+            {"neutron/objects/base.py": _LIST_BASE, "neutron/objects/rule.py": """
+                from oslo_versionedobjects import base as ovo_base
+                from oslo_versionedobjects import fields
+
+                from neutron.objects import base
+
+
+                @base.NeutronObjectRegistry.register
+                class Rule(base.NeutronObject):
+                    # Version 1.1: Added direction
+                    VERSION = '1.1'
+
+                    fields = {
+                        'id': fields.IntegerField(),
+                        'direction': fields.StringField(),
+                    }
+
+
+                @base.NeutronObjectRegistry.register
+                class RuleList(ovo_base.ObjectListBase, base.NeutronObject):
+                    VERSION = '1.0'  # expect: UPG205
+
+                    fields = {
+                        'objects': fields.ListOfObjectsField('Rule'),
+                    }
+
+                    child_versions = {
+                        '1.0': '1.0',
+                    }
+                """},
+            before={"neutron/objects/base.py": _LIST_BASE, "neutron/objects/rule.py": """
+                from oslo_versionedobjects import base as ovo_base
+                from oslo_versionedobjects import fields
+
+                from neutron.objects import base
+
+
+                @base.NeutronObjectRegistry.register
+                class Rule(base.NeutronObject):
+                    VERSION = '1.0'
+
+                    fields = {
+                        'id': fields.IntegerField(),
+                    }
+
+
+                @base.NeutronObjectRegistry.register
+                class RuleList(ovo_base.ObjectListBase, base.NeutronObject):
+                    VERSION = '1.0'
+
+                    fields = {
+                        'objects': fields.ListOfObjectsField('Rule'),
+                    }
+
+                    child_versions = {
+                        '1.0': '1.0',
+                    }
+                """},
+        ),
+    ]
+    VALID = [
+        Valid(
+            {"neutron/objects/base.py": _LIST_BASE, "neutron/objects/rule.py": """
+                from oslo_versionedobjects import base as ovo_base
+                from oslo_versionedobjects import fields
+
+                from neutron.objects import base
+
+
+                @base.NeutronObjectRegistry.register
+                class Rule(base.NeutronObject):
+                    # Version 1.1: Added direction
+                    VERSION = '1.1'
+
+                    fields = {
+                        'id': fields.IntegerField(),
+                        'direction': fields.StringField(),
+                    }
+
+
+                @base.NeutronObjectRegistry.register
+                class RuleList(ovo_base.ObjectListBase, base.NeutronObject):
+                    # Version 1.1: Rule 1.1
+                    VERSION = '1.1'
+
+                    fields = {
+                        'objects': fields.ListOfObjectsField('Rule'),
+                    }
+
+                    child_versions = {
+                        '1.0': '1.0',
+                        '1.1': '1.1',
+                    }
+                """},
+            before={"neutron/objects/base.py": _LIST_BASE, "neutron/objects/rule.py": """
+                from oslo_versionedobjects import base as ovo_base
+                from oslo_versionedobjects import fields
+
+                from neutron.objects import base
+
+
+                @base.NeutronObjectRegistry.register
+                class Rule(base.NeutronObject):
+                    VERSION = '1.0'
+
+                    fields = {
+                        'id': fields.IntegerField(),
+                    }
+
+
+                @base.NeutronObjectRegistry.register
+                class RuleList(ovo_base.ObjectListBase, base.NeutronObject):
+                    VERSION = '1.0'
+
+                    fields = {
+                        'objects': fields.ListOfObjectsField('Rule'),
+                    }
+
+                    child_versions = {
+                        '1.0': '1.0',
+                    }
+                """},
+        ),
+    ]
+
+    def check(self, ctx: Context):
+        a = _Analysis.of(ctx)
+        F = a.F
+        for name, (ref, how) in sorted(a.refs.items()):
+            maps = []
+            try:
+                if a.head.definer(ref, "child_versions") is not None:
+                    cv = a.head.class_attr(ref, "child_versions")
+                    details = F.field_details(a.head, ref)
+                    target = details.get("objects", "")
+                    child = target.split("'")[1] if target.count("'") >= 2 else None
+                    if isinstance(cv, dict) and cv and child:
+                        maps.append(("child_versions", child, sorted(cv.items(), key=lambda kv: _vt(kv[0]))))
+                if a.head.definer(ref, "obj_relationships") is not None:
+                    rel_map = a.head.class_attr(ref, "obj_relationships")
+                    details = F.field_details(a.head, ref)
+                    for field, pairs in (rel_map.items() if isinstance(rel_map, dict) else ()):
+                        t = details.get(field, "")
+                        child = t.split("'")[1] if t.count("'") >= 2 else None
+                        if child and isinstance(pairs, (list, tuple)) and all(
+                                isinstance(p, (list, tuple)) and len(p) == 2 for p in pairs):
+                            maps.append((f"obj_relationships['{field}']", child,
+                                         sorted(pairs, key=lambda kv: _vt(kv[0]))))
+            except F.Unresolved:
+                continue
+            for map_name, child, pairs in maps:
+                rel, span = a.version_span(name)
+                if rel is None:
+                    continue
+                for (p1, c1), (p2, c2) in zip(pairs, pairs[1:]):
+                    if _vt(c2) < _vt(c1):
+                        ctx.report(self, rel, span, f"{name}.{map_name}", variant="order", cls=name, map=map_name,
+                                   at=p2)
+                        break
+                if ctx.base is None or child not in a.refs or child not in a.base_refs:
+                    continue
+                new, old = a.fp(child), a.fp(child, base=True)
+                if new is None or old is None or not new.version or new.version == old.version:
+                    continue
+                if any(c == new.version for _, c in pairs):
+                    continue
+                crel, cspan = a.version_span(child)
+                where = (rel, span) if a.changed(rel) else (crel, cspan)
+                if where[0] is None:
+                    continue
+                ctx.report(self, where[0], where[1], f"{name}.{map_name}", cls=name, map=map_name, child=child,
+                           child_version=new.version)
+
+
+# ---------------------------------------------------------------- UPG206
+
+
+class RemotableSignatureHazard(Rule):
+    """
+    ## What it does
+    Checks remotable methods (`@remotable`, `@remotable_classmethod`) for
+    signatures the fingerprint cannot hash in a stable or meaningful way:
+    - a decorator placed *under* `@remotable`: the hash then covers the
+      wrapper's `(*args, **kwargs)`, so later signature changes go unnoticed;
+    - a default whose value has no stable repr (an object sentinel, a call);
+    - with `--base`: type annotations or keyword-only arguments newly added to a
+      remotable method, which switch its hash from the `ArgSpec` to the
+      `FullArgSpec` form and so need a `VERSION` bump.
+
+    `@base.serialize_args` stacked above `@remotable_classmethod` is fine.
+
+    ## Why is this bad?
+    The remotable signature is part of the object's contract with services one
+    release apart: an N-1 conductor executes the method with the arguments the
+    new caller sends. A hash that cannot see the signature lets an
+    incompatible change through without a bump.
+
+    ## Example
+    See below.
+
+    ## Use instead
+    See below.
+
+    ## How to allow
+    `# noqa: UPG206` on the method with a reason.
+
+    ## Fix safety
+    No fix.
+
+    ## References
+    - oslo.versionedobjects fixture, ObjectVersionChecker: https://docs.openstack.org/oslo.versionedobjects/latest/reference/fixture.html
+    """
+
+    code = "UPG206"
+    name = "object-remotable-signature-hazard"
+    message = "{cls}.{method}: {hazard}"
+    severity = "error"
+    scope = "any"
+    INVALID = [
+        Invalid(
+            {"nova/objects/base.py": _FLAVOR_BASE, "nova/objects/host.py": """
+                from oslo_versionedobjects import base as ovo_base
+                from oslo_versionedobjects import fields
+
+                from nova.objects import base
+                from nova import utils
+
+
+                @base.NovaObjectRegistry.register
+                class Host(base.NovaObject):
+                    VERSION = '1.0'
+
+                    fields = {
+                        'id': fields.IntegerField(),
+                    }
+
+                    @ovo_base.remotable
+                    @utils.synchronized('host')
+                    def save(self, context):  # expect: UPG206
+                        pass
+                """},
+        ),
+    ]
+    VALID = [
+        Valid(
+            {"nova/objects/base.py": _FLAVOR_BASE, "nova/objects/host.py": """
+                from oslo_versionedobjects import base as ovo_base
+                from oslo_versionedobjects import fields
+
+                from nova.objects import base
+                from nova import utils
+
+
+                @base.NovaObjectRegistry.register
+                class Host(base.NovaObject):
+                    VERSION = '1.0'
+
+                    fields = {
+                        'id': fields.IntegerField(),
+                    }
+
+                    @ovo_base.remotable
+                    def save(self, context):
+                        self._save(context)
+
+                    @utils.synchronized('host')
+                    def _save(self, context):
+                        pass
+                """},
+        ),
+    ]
+
+    def check(self, ctx: Context):
+        a = _Analysis.of(ctx)
+        F = a.F
+        for name, (ref, how) in sorted(a.refs.items()):
+            cs = a.head.class_summary(ref)
+            rel = a.mod_path.get(ref.module)
+            if cs is None or rel is None or not a.changed(rel):
+                continue
+            base_cs = a.base.class_summary(a.base_refs[name][0]) if a.base is not None and name in a.base_refs \
+                else None
+            for mname, (kind, method) in cs.names.items():
+                if kind != "func":
+                    continue
+                hazard = None
+                try:
+                    impl = F.remotable_impl(method)
+                    if impl is None:
+                        continue
+                    spec = F.method_spec(a.head, impl, ref.module)
+                except F.Unresolved as exc:
+                    msg = str(exc)
+                    if "under @remotable" in msg:
+                        hazard = "a decorator under @remotable hides the signature from the fingerprint; " \
+                                 "move it above or into a helper"
+                    elif "no stable repr" in msg:
+                        hazard = "a default value has no stable repr, so the fingerprint changes from run to run; " \
+                                 "use None or a literal"
+                    else:
+                        continue
+                else:
+                    old = base_cs.names.get(mname) if base_cs is not None else None
+                    if type(spec).__name__ == "FullArgSpec" and old is not None and old[0] == "func":
+                        try:
+                            old_impl = F.remotable_impl(old[1])
+                            old_spec = F.method_spec(a.base, old_impl, ref.module) if old_impl else None
+                        except F.Unresolved:
+                            old_spec = None
+                        if old_spec is not None and type(old_spec).__name__ == "ArgSpec":
+                            hazard = "annotations or keyword-only arguments switch its fingerprint to FullArgSpec; " \
+                                     "bump VERSION and record the new hash"
+                if hazard is None:
+                    continue
+                line = method.line or cs.line or 1
+                ctx.report(self, rel, Span(line, 0, line, 0), f"{name}.{mname}", cls=name, method=mname,
+                           hazard=hazard)
