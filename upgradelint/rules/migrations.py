@@ -1249,10 +1249,13 @@ class DropConstraintOrIndex(_MigrationRule, Rule):
     `remove_foreign_keys` / `remove_fks_from_table`, and raw `DROP INDEX`,
     `DROP FOREIGN KEY`, `DROP CONSTRAINT`, `DROP PRIMARY KEY`.
 
-    A warning by default, an error in an expand directory or branch (neutron and
-    keystone forbid drops there); info when the same name is re-created later in
-    the same `upgrade()` (a swap). Constraints that go with a column or table
-    drop reported by UPG301/UPG302 are not reported twice.
+    Severity follows the risk: an error in an expand directory or branch
+    (neutron and keystone forbid drops there); elsewhere a warning for unique,
+    primary-key and unknown constraints, info for indexes, foreign keys and
+    check constraints (performance or integrity only), and info when the same
+    kind of constraint is re-created on the table later in the same `upgrade()`
+    (a swap). Constraints that go with a column or table drop reported by
+    UPG301/UPG302 are not reported twice.
 
     ## Why is this bad?
     Dropping a constraint rarely breaks N-1 code outright, but N-1 code may rely

@@ -1,0 +1,338 @@
+"""UPG3xx over fixtures: every rule x every spelling (alembic op, batch, sqlalchemy-migrate,
+raw SQL) x the contexts that allow a contracting migration and those that do not; the
+models-aware judgement of drops; diff mode; the raw SQL reader."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+from upgradelint import engine
+from upgradelint.rules import Example
+from upgradelint.testing import expected, make_repo, write_tree
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(HERE, "fixtures", "migrations")
+RULES = sorted(d for d in os.listdir(FIXTURES) if re.fullmatch(r"UPG3\d\d", d))
+SPELLINGS = ("alembic", "batch", "migrate", "sql")
+CONTRACTING = tuple(f"UPG30{i}" for i in range(1, 9))
+ENABLE_308 = {"severity": {"UPG308": "warning"}}
+
+
+def fixture(code: str, spelling: str) -> str:
+    with open(os.path.join(FIXTURES, code, f"{spelling}.py"), encoding="utf-8") as fh:
+        return fh.read()
+
+
+def header(revision: str, down: str = "0123456789ab", extra: str = "") -> str:
+    return f"revision = '{revision}'\ndown_revision = '{down}'\n{extra}\n"
+
+
+def run(files: dict, before: dict | None = None, config: dict | None = None, select=CONTRACTING):
+    import tempfile
+
+    from upgradelint.testing import _toml
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base = make_repo(tmp, before, files)
+        if config:
+            with open(os.path.join(tmp, "pyproject.toml"), "a") as fh:
+                fh.write("\n[tool.upgradelint]\n")
+                for k, v in config.items():
+                    fh.write(f"{k} = {_toml(v)}\n")
+        result = engine.check(engine.Options(root=tmp, paths=[tmp], base=base, use_cache=False, jobs=1,
+                                             select=select))
+        assert not result.errors, result.errors
+        return result.findings
+
+
+def found(findings):
+    return {(f.code, f.path, f.line) for f in findings}
+
+
+def strip(code: str) -> str:
+    return re.sub(r"\s*# expect:.*$", "", code, flags=re.M)
+
+
+CASES = [(c, s) for c in RULES for s in SPELLINGS]
+
+
+@pytest.mark.parametrize("code,spelling", CASES, ids=[f"{c}-{s}" for c, s in CASES])
+def test_not_allowed_context_reports(code, spelling):
+    path = f"cinder/db/migrations/versions/1a2b3c4d5e6f_{spelling}.py"
+    files = {path: header("1a2b3c4d5e6f") + fixture(code, spelling)}
+    want = expected(files)
+    assert want, "each fixture marks at least one finding"
+    assert found(run(files, config=ENABLE_308)) == want
+
+
+def _allowed_trees(code: str, spelling: str):
+    """The same fixture where the project allowed it, one way per tree."""
+    body = strip(fixture(code, spelling))
+    stem = f"1a2b3c4d5e6f_{spelling}"
+    neutron = "neutron/db/migration/alembic_migrations/versions"
+    yield "contract directory", {f"{neutron}/newton/contract/{stem}.py": header("1a2b3c4d5e6f") + body}, None
+    yield "keystone contract_repo", {f"keystone/common/sql/contract_repo/versions/073_{spelling}.py":
+                                     header("073") + body}, None
+    root = header("5c85685d616d", "kilo", "branch_labels = ('contract',)") + "def upgrade():\n    pass\n"
+    yield "inherited contract branch label", {
+        f"{neutron}/newton/5c85685d616d_root.py": root,
+        f"{neutron}/newton/{stem}.py": header("1a2b3c4d5e6f", "5c85685d616d") + body,
+    }, None
+    yield "glance contract name", {
+        f"glance/db/sqlalchemy/alembic_migrations/versions/2026_1_contract01_{spelling}.py":
+            header("2026_1_contract01", "2025_2_contract01", "depends_on = '2026_1_expand01'") + body}, None
+    yield "cinder DROP_ALTER_EXCEPTIONS", {
+        "cinder/tests/unit/db/test_migrations.py":
+            "class MigrationsWalk:\n    DROP_ALTER_EXCEPTIONS = [\n        # accepted\n        '1a2b3c4d5e6f',\n    ]\n",
+        f"cinder/db/migrations/versions/{stem}.py": header("1a2b3c4d5e6f") + body,
+    }, None
+    yield "keystone BANNED_OP_EXCEPTIONS", {
+        "keystone/tests/unit/test_sql_banned_operations.py":
+            "class Walk:\n    BANNED_OP_EXCEPTIONS: list = ['1a2b3c4d5e6f']\n",
+        f"keystone/common/sql/migrations/versions/2026.1/expand/{stem}.py": header("1a2b3c4d5e6f") + body,
+    }, None
+    yield "nova exceptions (int prefix)", {
+        "nova/tests/unit/db/test_migrations.py":
+            "def migrate_up(version):\n    exceptions = [\n        267,\n        346,\n    ]\n",
+        f"nova/db/sqlalchemy/migrate_repo/versions/346_{spelling}.py": header("346") + body,
+    }, None
+    yield "config allowed-migrations", {f"cinder/db/migrations/versions/{stem}.py": header("1a2b3c4d5e6f") + body}, \
+        {"allowed-migrations": ["1a2b3c4d5e6f"]}
+    yield "config contract-paths", {f"cinder/db/migrations/versions/{stem}.py": header("1a2b3c4d5e6f") + body}, \
+        {"contract-paths": ["cinder/db/migrations/versions/1a2b*"]}
+    yield "noqa on def upgrade", {f"cinder/db/migrations/versions/{stem}.py": header("1a2b3c4d5e6f") + re.sub(
+        r"^def upgrade\((.*)\):", rf"def upgrade(\1):  # noqa: {code}  reviewed: the table is empty", body,
+        flags=re.M)}, None
+
+
+@pytest.mark.parametrize("code,spelling", CASES, ids=[f"{c}-{s}" for c, s in CASES])
+def test_allowed_contexts_are_silent(code, spelling):
+    for label, files, config in _allowed_trees(code, spelling):
+        cfg = dict(ENABLE_308, **(config or {}))
+        got = [f for f in run(files, config=cfg, select=(code,)) if f.code == code]
+        assert not got, (label, got)
+
+
+def test_noqa_on_the_line():
+    body = fixture("UPG301", "alembic").replace("# expect: UPG301", "# noqa: UPG301  dropped from the model in 2025.2")
+    assert not run({"cinder/db/migrations/versions/1a2b3c4d5e6f_x.py": header("1a2b3c4d5e6f") + body})
+
+
+def test_upg306_silent_in_data_migration_dirs():
+    body = strip(fixture("UPG306", "sql"))
+    for path in ("glance/db/sqlalchemy/alembic_migrations/data_migrations/2026_1_migrate01_x.py",
+                 "keystone/common/sql/data_migration_repo/versions/073_migrate_x.py"):
+        assert not run({path: header("2026_1_migrate01") + body}, select=("UPG306",))
+
+
+# -- what is never contracting ------------------------------------------------------
+
+def test_downgrade_initial_revision_and_fresh_objects_are_silent():
+    body = strip(fixture("UPG301", "alembic"))
+    files = {
+        # the base revision of a single branch
+        "cinder/db/migrations/versions/921e1a36b076_initial.py": "revision = '921e1a36b076'\ndown_revision = None\n"
+                                                                 + body,
+        "nova/db/main/migrations/versions/8f2f1571d55b_initial.py": header("8f2f1571d55b", "x") + body,
+        "cinder/db/migrations/versions/2b3c4d5e6f70_fresh.py": header("2b3c4d5e6f70", "921e1a36b076") + """
+from alembic import op
+import sqlalchemy as sa
+
+
+def upgrade():
+    op.create_table('scratch', sa.Column('id', sa.Integer), sa.Column('name', sa.String(36)))
+    op.alter_column('scratch', 'name', type_=sa.String(16), nullable=False)
+    op.drop_column('scratch', 'name')
+    op.rename_table('scratch', 'scratch2')
+    op.add_column('volumes', sa.Column('tmp', sa.String(8), nullable=True))
+    op.alter_column('volumes', 'tmp', nullable=False)
+    op.drop_column('volumes', 'tmp')
+
+
+def downgrade():
+    op.drop_table('volumes')
+""",
+    }
+    assert not run(files)
+
+
+def test_helpers_called_by_upgrade_are_analysed_and_others_are_not():
+    files = {"cinder/db/migrations/versions/1a2b3c4d5e6f_x.py": header("1a2b3c4d5e6f") + """
+from alembic import op
+
+
+def _drop(table, column):
+    op.drop_column(table, column)  # expect: UPG301
+
+
+def _unused():
+    op.drop_table('volumes')
+
+
+def upgrade():
+    _drop('volumes', 'provider_geometry')
+"""}
+    assert found(run(files)) == expected(files)
+
+
+def test_neutron_expand_drop_exceptions_and_expand_severity():
+    base = "neutron/db/migration/alembic_migrations/versions/2026.1/expand/"
+    files = {base + "1a2b3c4d5e6f_x.py": header("1a2b3c4d5e6f", "5c85685d616d") + """
+from alembic import op
+import sqlalchemy as sa
+
+
+def upgrade():
+    op.drop_column('subnets', 'in_use')
+    op.drop_index('ix_subnets_in_use', 'subnets')
+    op.drop_constraint('fk_ports_subnet', 'ports', type_='foreignkey')  # expect: UPG305
+
+
+def expand_drop_exceptions():
+    \"\"\"Drop subnets.in_use: nothing has read it since 2025.1.\"\"\"
+    return {sa.Column: ['subnets.in_use'], sa.Index: ['subnets']}
+"""}
+    findings = run(files)
+    assert found(findings) == expected(files)
+    assert [f.severity for f in findings] == ["error"]  # neutron and keystone forbid drops in expand
+
+
+# -- drops judged against the models -----------------------------------------------
+
+MODELS = """
+from sqlalchemy import Column, Integer, String
+from sqlalchemy.orm import declarative_base
+
+BASE = declarative_base()
+
+REMOVED_COLUMNS = {('instances', 'internal_id')}
+REMOVED_TABLES = {'allocations'}
+
+
+class NovaBase:
+    created_at = Column('created_at', Integer)
+
+
+class Instance(BASE, NovaBase):
+    __tablename__ = 'instances'
+    id = Column(Integer, primary_key=True)
+    locked_by = Column(String(255))
+    display = Column('display_name', String(255))
+"""
+
+DROPS = header("1a2b3c4d5e6f") + """
+from alembic import op
+
+
+def upgrade():
+    op.drop_column('instances', 'locked_by')
+    op.drop_column('instances', 'display_name')
+    op.drop_column('instances', 'created_at')
+    op.drop_column('instances', 'internal_id')
+    op.drop_column('instances', 'gone_for_years')
+    op.drop_table('allocations')
+    op.drop_table('instances')
+"""
+
+
+def test_full_tree_drops_of_unmapped_columns_are_info():
+    files = {"nova/db/main/models.py": MODELS,
+             "nova/db/main/migrations/versions/1a2b3c4d5e6f_drop.py": DROPS}
+    sev = {f.symbol: f.severity for f in run(files)}
+    assert sev == {
+        "instances.locked_by": "error",  # the models still map it
+        "instances.display_name": "error",  # Column('display_name') under another attribute name
+        "instances.created_at": "error",  # from an in-project mixin
+        "instances.internal_id": "info",  # REMOVED_COLUMNS
+        "instances.gone_for_years": "info",  # not mapped any more
+        "allocations": "info",  # REMOVED_TABLES
+        "instances": "error",
+    }
+
+
+def test_diff_mode_drop_is_an_error_while_the_base_models_map_the_column():
+    before = {"nova/db/main/models.py": MODELS}
+    # the change removes the column from the model and drops it in the same patch
+    after = {"nova/db/main/models.py": MODELS.replace("    locked_by = Column(String(255))\n", ""),
+             "nova/db/main/migrations/versions/1a2b3c4d5e6f_drop.py": header("1a2b3c4d5e6f") + """
+from alembic import op
+
+
+def upgrade():
+    op.drop_column('instances', 'locked_by')
+    op.drop_column('instances', 'internal_id')
+"""}
+    sev = {f.symbol: f.severity for f in run(after, before=before)}
+    assert sev == {"instances.locked_by": "error", "instances.internal_id": "info"}
+
+
+def test_diff_mode_reports_added_migrations_only():
+    old = {"cinder/db/migrations/versions/0a1b2c3d4e5f_old.py": header("0a1b2c3d4e5f", "921e1a36b076") +
+           "from alembic import op\n\n\ndef upgrade():\n    op.drop_column('volumes', 'x')\n",
+           "cinder/api/v3/volumes.py": "X = 1\n"}
+    after = dict(old)
+    after["cinder/api/v3/volumes.py"] = "X = 2\n"
+    after["cinder/db/migrations/versions/1a2b3c4d5e6f_new.py"] = header("1a2b3c4d5e6f", "0a1b2c3d4e5f") + \
+        "from alembic import op\n\n\ndef upgrade():\n    op.drop_column('volumes', 'y')  # expect: UPG301\n"
+    assert found(run(after, before=old)) == expected({k: v for k, v in after.items() if "new" in k})
+
+
+def test_upg310_edit_of_a_released_migration():
+    path = "cinder/db/migrations/versions/0a1b2c3d4e5f_old.py"
+    before = {path: header("0a1b2c3d4e5f", "921e1a36b076") +
+              "from alembic import op\n\n\ndef upgrade():\n    op.drop_index('ix_a', 'volumes')\n"}
+    after = {path: header("0a1b2c3d4e5f", "921e1a36b076") +
+             "from alembic import op\n\n\ndef upgrade():\n    op.drop_index('ix_a', 'volumes')\n"
+             "    op.drop_column('volumes', 'y')\n"}
+    got = {(f.code, f.line) for f in run(after, before=before, select=("UPG3",))}
+    assert got == {("UPG310", 7), ("UPG301", 9)}  # the untouched drop_index is not reported again
+
+
+# -- UPG308 off by default, UPG309 -----------------------------------------------------
+
+def test_upg308_is_off_by_default():
+    files = {"ironic/db/sqlalchemy/alembic/versions/1a2b3c4d5e6f_x.py": header("1a2b3c4d5e6f") +
+             fixture("UPG308", "alembic")}
+    assert not run(files, select=("UPG",))
+    assert {f.code for f in run(files, select=("UPG308",))} == {"UPG308"}
+    assert {f.code for f in run(files, select=None, config={"extend-select": ["UPG308"]})} == {"UPG308"}
+    assert {f.code for f in run(files, select=None, config=ENABLE_308)} == {"UPG308"}
+
+
+def test_upg309_branch_checks():
+    neutron = "neutron/db/migration/alembic_migrations/versions"
+    files = {
+        f"{neutron}/2026.1/expand/1a2b3c4d5e6f_x.py": header("1a2b3c4d5e6f", "x", "branch_labels = ('contract',)") +
+        "def upgrade():  # expect: UPG309\n    pass\n\n\ndef contract_creation_exceptions():  # expect: UPG309\n"
+        "    return {}\n",
+        f"{neutron}/newton/contract/2b3c4d5e6f70_ok.py": header("2b3c4d5e6f70", "x") + "def upgrade():\n    pass\n",
+        f"{neutron}/2026.1/contract/3c4d5e6f7081_drop.py": header("3c4d5e6f7081", "x") +
+        "def upgrade():  # expect: UPG309\n    pass\n",
+    }
+    assert found(run(files, select=("UPG309",))) == expected(files)
+
+
+# -- the raw SQL reader ------------------------------------------------------------------
+
+@pytest.mark.parametrize("sql,ops", [
+    ("ALTER TABLE t DROP COLUMN a, DROP COLUMN b", [("drop_column", "t", ("t", "a")), ("drop_column", "t", ("t", "b"))]),
+    ("alter table `t` drop column `a`", [("drop_column", "t", ("t", "a"))]),
+    ("DROP TABLE IF EXISTS a, b", [("drop_table", "a", ("a",)), ("drop_table", "b", ("b",))]),
+    ("RENAME TABLE a TO b", [("rename_table", "a", ("a", "b"))]),
+    ("ALTER TABLE a CHANGE x y VARCHAR(255)", [("rename_column", "a", ("a", "x", "y")),
+                                             ("alter_column", "a", ("a", "x"))]),
+    ("ALTER TABLE upgradelint_unknown CONVERT TO CHARACTER SET utf8mb4", [("rebuild_table", None, (None,))]),
+    ("DROP INDEX ix ON a", [("drop_index", "a", ("ix", "a"))]),
+    ("UPDATE a SET x = 1; DELETE FROM b", [("dml", "a", ("a",)), ("dml", "b", ("b",))]),
+    ("SELECT * FROM a", []),
+    ("SET foreign_key_checks = 0", []),
+    ("this is not ( sql", []),
+    ("", []),
+])
+def test_sql_reader(sql, ops):
+    from upgradelint.sql import analyse
+
+    assert [op[:3] for op in analyse(sql)] == ops
