@@ -220,11 +220,33 @@ class _GuardVisitor(cst.CSTVisitor):
             return True
         keys = set()
 
+        def add(node):
+            v = evaluate(node)
+            if isinstance(v, str):
+                keys.add(v)
+
         class Strings(cst.CSTVisitor):
-            def visit_SimpleString(self, s):
-                v = evaluate(s)
-                if isinstance(v, str):
-                    keys.add(v)
+            # the keys a backport touches: 'x' in primitive, primitive['x'], primitive.pop('x')
+            def visit_Comparison(self, c):
+                if any(isinstance(t.operator, (cst.In, cst.NotIn)) for t in c.comparisons):
+                    add(c.left)
+
+            def visit_SubscriptElement(self, e):
+                if isinstance(e.slice, cst.Index):
+                    add(e.slice.value)
+
+            def visit_Call(self, c):
+                if isinstance(c.func, cst.Attribute) and c.func.attr.value in ("pop", "get") and c.args:
+                    add(c.args[0].value)
+
+            def visit_Arg(self, a):
+                # a helper given the field: raise_on_too_new_values(..., 'hw_vif_model', ...)
+                if a.keyword is None:
+                    add(a.value)
+
+            def visit_Element(self, e):
+                # a list of the field names the branch handles
+                add(e.value)
 
         node.test.visit(Strings())
         node.body.visit(Strings())

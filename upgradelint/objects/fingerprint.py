@@ -119,6 +119,8 @@ class World:
         self._ccache: dict = {}
         self._mro: dict = {}
         self._busy: set = set()
+        # relpath -> text | False (absent) | None (read the disk): the base tree in diff mode
+        self.overlay = None
 
     # -- modules ---------------------------------------------------------
     def module(self, name: str) -> ModuleSummary | None:
@@ -138,6 +140,12 @@ class World:
         roots = ([self.root] if self.root else []) + list(self.source_paths)
         for r in roots:
             for cand in (rel + ".py", rel + "/__init__.py"):
+                if r == self.root and self.overlay is not None:
+                    text = self.overlay(cand)
+                    if text is False:
+                        continue
+                    if text is not None:
+                        return _parse_text(text, cand, name)
                 path = os.path.join(r, cand)
                 if os.path.isfile(path):
                     return _parse_file(path, cand, name)
@@ -691,6 +699,15 @@ def _parse_file(path: str, rel: str, modname: str) -> ModuleSummary | None:
     summary = summarize(rel, module, modname=modname)
     _PARSED[key] = summary
     return summary
+
+
+def _parse_text(text: str, rel: str, modname: str) -> ModuleSummary | None:
+    import libcst as cst
+
+    try:
+        return summarize(rel, cst.parse_module(text), modname=modname)
+    except (cst.ParserSyntaxError, RecursionError):
+        return None
 
 
 def _installed_source(name: str) -> str | None:

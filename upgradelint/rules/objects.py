@@ -85,6 +85,8 @@ class _Analysis:
                 elif ch.status != "A" and rel in ctx.base:
                     self.base_facts[rel] = ctx.base[rel]
             self.base = F.world_from_facts(self.base_facts, root)
+            if root is not None:
+                self.base.overlay = _BaseReader(root, ctx.diff)
             self.base_refs = {ref.name: (ref, how) for ref, how in F.registered(self.base)}
 
     @classmethod
@@ -160,6 +162,35 @@ class _Analysis:
             refs, world = (self.base_refs, self.base) if base else (self.refs, self.head)
             fp = self.F.compute(world, refs[rec.name][0], with_schema=False)
         return fp
+
+
+class _BaseReader:
+    """Base-tree text of modules the fingerprint reads lazily (enum constants
+    in non-object modules): changed files come from the base commit."""
+
+    def __init__(self, root, diff):
+        self.root, self.diff = root, diff
+        self.top = self.prefix = None
+
+    def __call__(self, rel):
+        ch = self.diff.changes.get(rel)
+        if ch is None:
+            return None
+        if ch.status == "A":
+            return False
+        from upgradelint import git, project
+        from upgradelint.source import SourceError, decode
+
+        try:
+            if self.top is None:
+                self.top = git.toplevel(self.root)
+                p = project.relpath(self.root, self.top)
+                self.prefix = "" if p == "." else p + "/"
+            raw = git.read_blobs(self.top, self.diff.commit, [self.prefix + (ch.old_path or rel)])
+            blob = next(iter(raw.values()), None)
+            return decode(blob) if blob is not None else False
+        except (SourceError, OSError, Exception):  # noqa: BLE001 - a git problem: read the disk
+            return None
 
 
 def _bump_fix(span, name, new):
@@ -1115,6 +1146,7 @@ class MissingBackport(Rule):
             return
         a = _Analysis.of(ctx)
         for name, ref, old, new in _bumped_pairs(a):
+            how = a.refs[name][1]
             vo, vn = _vt(old.version), _vt(new.version)
             if len(vo) < 2 or len(vn) < 2 or vn[:2] <= vo[:2] or vn[0] != vo[0]:
                 continue
@@ -1124,6 +1156,8 @@ class MissingBackport(Rule):
             cs = a.head.class_summary(ref)
             if cs is None or "_convert_to_version" in cs.names:
                 continue
+            if how == "notification" or a.F.is_payload(a.head, ref):
+                continue  # notifications are emitted, never backported
             d_old, d_new = a.describe(name, True), a.describe(name)
             if d_old is None or d_new is None:
                 continue
