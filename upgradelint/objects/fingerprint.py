@@ -121,6 +121,7 @@ class World:
         self._busy: set = set()
         # relpath -> text | False (absent) | None (read the disk): the base tree in diff mode
         self.overlay = None
+        self.trace: list | None = None  # when a list: every class and module read, in order
 
     # -- modules ---------------------------------------------------------
     def module(self, name: str) -> ModuleSummary | None:
@@ -164,6 +165,8 @@ class World:
     # -- names -----------------------------------------------------------
     def global_(self, mod: str, name: str):
         key = (mod, name)
+        if self.trace is not None:
+            self.trace.append(ModuleRef(mod))
         if key in self._gcache:
             v = self._gcache[key]
             if isinstance(v, Unresolved):
@@ -281,6 +284,8 @@ class World:
 
     def class_own(self, ref: ClassRef, name: str):
         key = (ref, name)
+        if self.trace is not None:
+            self.trace.append(ref)
         if key in self._ccache:
             v = self._ccache[key]
             if isinstance(v, Unresolved):

@@ -73,6 +73,7 @@ class _Analysis:
         self.head = F.world_from_facts(ctx.head, root)
         self.refs = {ref.name: (ref, how) for ref, how in F.registered(self.head)}
         self.head_fp: dict = {}
+        self.traces: dict = {}  # name -> classes and modules its head fingerprint read
         self.base = None
         self.base_refs: dict = {}
         self.base_fp: dict = {}
@@ -101,8 +102,16 @@ class _Analysis:
         cache, refs, world = (self.base_fp, self.base_refs, self.base) if base else (self.head_fp, self.refs, self.head)
         if name not in cache:
             entry = refs.get(name)
-            cache[name] = None if entry is None else self.F.compute(
-                world, entry[0], with_schema=self.F.is_payload(world, entry[0]))
+            if entry is None:
+                cache[name] = None
+            else:
+                world.trace = []
+                try:
+                    cache[name] = self.F.compute(world, entry[0], with_schema=self.F.is_payload(world, entry[0]))
+                finally:
+                    if not base:
+                        self.traces[name] = world.trace
+                    world.trace = None
         return cache[name]
 
     def describe(self, name: str, base: bool = False):
@@ -419,13 +428,18 @@ class FieldsChangedWithoutVersionBump(Rule):
                 ctx.report(self, rel, span, f"{name}.VERSION", fix=_bump_fix(span, name, bump_minor(new.version)),
                            cls=name, changes=changes, version=new.version, new=bump)
                 continue
-            # the object's module is unchanged: report on the changed base class
-            for c in a.head.mro(ref)[1:]:
+            # the object's module is unchanged: report on the changed base class,
+            # field class or enum it read (the first one, in reading order)
+            for c in a.head.mro(ref)[1:] + a.traces.get(name, []):
                 if not hasattr(c, "module"):
                     continue
-                crel, cspan = a.class_span(c)
+                if isinstance(c, a.F.ModuleRef):
+                    crel = a.mod_path.get(c.module)
+                    cspan, label = Span(1, 0, 1, 0), c.module
+                else:
+                    (crel, cspan), label = a.class_span(c), c.name
                 if crel is not None and a.changed(crel):
-                    ctx.report(self, crel, cspan, f"{name}.VERSION", variant="inherited", cls=name, base=c.name,
+                    ctx.report(self, crel, cspan, f"{name}.VERSION", variant="inherited", cls=name, base=label,
                                changes=changes, version=new.version, new=bump)
                     break
         # the foundation's comparison of the field code, where no fingerprint resolves

@@ -1,0 +1,223 @@
+"""UPG2xx over before/after fixture trees (diff mode through git), and the
+static fingerprint on small hand-written objects."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from upgradelint import engine
+from upgradelint.objects import fingerprint as F
+from upgradelint.testing import git
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(HERE, "fixtures", "objects")
+SCENARIOS = sorted(d for d in os.listdir(FIXTURES) if os.path.isdir(os.path.join(FIXTURES, d)))
+
+
+def _copy(src, dst):
+    for dirpath, _, files in os.walk(src):
+        for name in files:
+            rel = os.path.relpath(os.path.join(dirpath, name), src)
+            os.makedirs(os.path.join(dst, os.path.dirname(rel)), exist_ok=True)
+            shutil.copy(os.path.join(dirpath, name), os.path.join(dst, rel))
+
+
+def _repo(tmp_path, scenario):
+    root = str(tmp_path)
+    before, after = os.path.join(FIXTURES, scenario, "before"), os.path.join(FIXTURES, scenario, "after")
+    if not os.path.exists(os.path.join(before, "pyproject.toml")):
+        with open(os.path.join(root, "pyproject.toml"), "w") as fh:
+            fh.write("[project]\nname = 'example'\n")
+    git(root, "init", "-q", "-b", "main")
+    _copy(before, root)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    _copy(after, root)
+    return root
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_fixture_diff(scenario, tmp_path):
+    root = _repo(tmp_path, scenario)
+    res = engine.check(engine.Options(root=root, paths=[root], base="HEAD", use_cache=False, jobs=1,
+                                      select=("UPG2",)))
+    assert not res.errors
+    got = {(f.code, f.path, f.line) for f in res.findings}
+    with open(os.path.join(FIXTURES, scenario, "expected.txt")) as fh:
+        want = {(c, p, int(n)) for c, p, n in (line.split() for line in fh if line.strip())}
+    assert got == want, [f"{f.code} {f.path}:{f.line} {f.message}" for f in res.findings]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_fixture_as_merged_tree_is_judged_in_full(scenario, tmp_path):
+    """The after tree in full-tree mode never crashes; with correct records it is silent."""
+    root = _repo(tmp_path, scenario)
+    res = engine.check(engine.Options(root=root, paths=[root], use_cache=False, jobs=1, select=("UPG2",)))
+    assert not res.errors
+
+
+# -- the fingerprint on small objects ---------------------------------------------------
+
+BASE = """
+from oslo_versionedobjects import base as ovo_base
+from oslo_versionedobjects import fields
+
+
+class MyObject(ovo_base.VersionedObject):
+    pass
+
+
+class Registry(ovo_base.VersionedObjectRegistry):
+    pass
+"""
+
+
+def _world(tmp_path, body, extra=None):
+    files = {"proj/objects/base.py": BASE, "proj/objects/thing.py": body, **(extra or {})}
+    for path, code in files.items():
+        full = tmp_path / path
+        full.parent.mkdir(parents=True, exist_ok=True)
+        full.write_text(textwrap.dedent(code).lstrip())
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    root, facts = F.tree_facts(str(tmp_path), use_cache=False)
+    return F.world_from_facts(facts, root), facts
+
+
+def _data(tmp_path, body, name="Thing", **kw):
+    world, _ = _world(tmp_path, body, **kw)
+    fp = F.compute(world, F.ClassRef("proj.objects.thing", name))
+    return fp
+
+
+def test_argspec_and_field_reprs(tmp_path):
+    fp = _data(tmp_path, """
+        from oslo_versionedobjects import base as ovo_base
+        from oslo_versionedobjects import fields
+
+        from proj.objects import base
+
+
+        @base.Registry.register
+        class Thing(base.MyObject):
+            VERSION = '1.3'
+            fields = {
+                'id': fields.IntegerField(),
+                'tags': fields.SetOfStringsField(default=set(['b', 'a'])),
+                'kind': fields.EnumField(valid_values=('x', 'y'), nullable=True),
+            }
+
+            @ovo_base.remotable_classmethod
+            def get_by_id(cls, context, id, expected=None):
+                pass
+
+            @ovo_base.remotable
+            def save(self, context, *, force: bool = False):
+                pass
+
+            def helper(self):
+                pass
+        """)
+    assert fp.reason is None
+    assert fp.data == (
+        "([('id', Integer(default=<class 'oslo_versionedobjects.fields.UnspecifiedDefault'>,nullable=False)), "
+        "('kind', Enum(default=<class 'oslo_versionedobjects.fields.UnspecifiedDefault'>,nullable=True,"
+        "valid_values=('x', 'y'))), ('tags', Set(default=set([a,b]),nullable=False))], "
+        "[('get_by_id', ArgSpec(args=['cls', 'context', 'id', 'expected'], varargs=None, keywords=None, "
+        "defaults=(None,))), ('save', FullArgSpec(args=['self', 'context'], varargs=None, varkw=None, "
+        "defaults=None, kwonlyargs=['force'], kwonlydefaults={'force': False}, "
+        "annotations={'force': <class 'bool'>}))])")
+    assert fp.value.startswith("1.3-")
+
+
+def test_list_objects_hash_child_versions(tmp_path):
+    fp = _data(tmp_path, """
+        from oslo_versionedobjects import base as ovo_base
+        from oslo_versionedobjects import fields
+
+        from proj.objects import base
+
+
+        @base.Registry.register
+        class ThingList(ovo_base.ObjectListBase, base.MyObject):
+            VERSION = '1.1'
+            fields = {'objects': fields.ListOfObjectsField('Thing')}
+            child_versions = {'1.1': '1.1', '1.0': '1.0'}
+        """, name="ThingList")
+    assert fp.data.endswith("[], OrderedDict([('1.0', '1.0'), ('1.1', '1.1')]))")
+
+
+def test_unresolvable_objects_say_why(tmp_path):
+    fp = _data(tmp_path, """
+        import somelib
+
+        from proj.objects import base
+
+
+        @base.Registry.register
+        class Thing(base.MyObject):
+            VERSION = '1.0'
+            fields = {'id': somelib.MagicField()}
+        """)
+    assert fp.value is None
+    assert "somelib.MagicField" in fp.reason
+
+
+def test_subclass_shadowing_hides_a_remotable(tmp_path):
+    fp = _data(tmp_path, """
+        from oslo_versionedobjects import base as ovo_base
+
+        from proj.objects import base
+
+
+        class Parent(base.MyObject):
+            @ovo_base.remotable
+            def save(self, context):
+                pass
+
+
+        @base.Registry.register
+        class Thing(Parent):
+            VERSION = '1.0'
+            fields = {}
+            save = None
+        """)
+    assert fp.data == "([], [])"
+
+
+def test_cli_json(tmp_path, capsys):
+    from upgradelint.cli import main
+
+    _world(tmp_path, """
+        from oslo_versionedobjects import fields
+
+        from proj.objects import base
+
+
+        @base.Registry.register
+        class Thing(base.MyObject):
+            VERSION = '1.0'
+            fields = {'id': fields.IntegerField()}
+        """)
+    assert main(["fingerprint", str(tmp_path), "--format", "json", "--no-cache"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["name"] for r in rows] == ["Thing"] and rows[0]["fingerprint"].startswith("1.0-")
+
+
+def test_record_file_reaches_the_parser():
+    from upgradelint.extract import objects
+
+    text = "object_data = {\n    'A': '1.0-x',\n}\n"
+    assert objects.prefilter("proj/tests/unit/objects/test_objects.py", text)
+    assert not objects.prefilter("proj/tests/unit/test_api.py", "x = 1\n")
+    assert not objects.prefilter("proj/tests/unit/objects/test_instance.py", "import x\n")
+
+
+def test_history_script_is_runnable():
+    script = os.path.join(os.path.dirname(HERE), "scripts", "history_objects.py")
+    out = subprocess.run([sys.executable, script, "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "MIRROR" in out.stdout.upper()
