@@ -246,10 +246,12 @@ class _OpCollector(cst.CSTVisitor):
     def run(self, fn: cst.FunctionDef, helper: str | None) -> None:
         self.stack.append(fn.name.value)
         saved = self.helper
+        saved_names = dict(self.names)  # local constants do not leak out of the function
         self.helper = helper
         self.code.append(self.parsed.code(fn.body))
         fn.body.visit(self)
         self.helper = saved
+        self.names = saved_names
         self.stack.pop()
 
     def visit_FunctionDef(self, node) -> bool:
@@ -289,6 +291,11 @@ class _OpCollector(cst.CSTVisitor):
             return
         name = targets[0].value
         value = node.value
+        const = evaluate(value, self.names)
+        if isinstance(const, str):  # table_name = prefix + 'block_device_mapping'
+            self.names[name] = cst.SimpleString(repr(const))
+        elif name in self.names:
+            self.names.pop(name)  # a local shadows the module constant with an unknown value
         table = self._table_of_expr(value)
         if table is not UNKNOWN:
             self.tables[name] = table

@@ -181,6 +181,9 @@ class ModelIndex:
 
         for name in classes:
             table, cols = resolve(name, set())
+            if not table and "BASEV2" in classes[name][2]:
+                # neutron-lib's BASEV2 names the table after the class: Network -> networks
+                table = name.lower() + "s"
             if table:
                 self.tables.setdefault(table, set()).update(cols)
 
