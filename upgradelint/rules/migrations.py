@@ -770,6 +770,31 @@ class DropColumn(_MigrationRule, Rule):
             """,
             path="cinder/db/migrations/versions/5e6f7a8b9c0d_drop_geometry.py",
         ),
+        Invalid(
+            {
+                "nova/db/main/models.py": """
+                    from sqlalchemy import Column, String
+                    from sqlalchemy.orm import declarative_base
+
+                    BASE = declarative_base()
+
+
+                    class Instance(BASE):
+                        __tablename__ = 'instances'
+                        locked_by = Column(String(255))
+                    """,
+                "nova/db/main/migrations/versions/3c5a2b1f0d9e_drop_locked_by.py": """
+                    from alembic import op
+
+                    revision = '3c5a2b1f0d9e'
+                    down_revision = '8f2f1571d55b'
+
+
+                    def upgrade():
+                        op.drop_column('instances', 'locked_by')  # expect: UPG301
+                    """,
+            },
+        ),
     ]
     VALID = [
         Valid(
@@ -823,6 +848,28 @@ class DropColumn(_MigrationRule, Rule):
                 return {sa.Column: ['%s.in_use' % TABLE]}
             """,
             path="neutron/db/migration/alembic_migrations/versions/2026.1/expand/c2d3e4f5a6b7_drop_in_use.py",
+        ),
+        Valid(
+            {
+                "cinder/tests/unit/db/test_migrations.py": """
+                    class MigrationsWalk:
+                        DROP_ALTER_EXCEPTIONS = [
+                            # the models stopped using these columns a release ago
+                            'afd7494d43b7',
+                        ]
+                    """,
+                "cinder/db/migrations/versions/afd7494d43b7_drop_allocated.py": """
+                    from alembic import op
+
+                    revision = 'afd7494d43b7'
+                    down_revision = '9ab1b092a404'
+
+
+                    def upgrade():
+                        with op.batch_alter_table('quotas') as batch_op:
+                            batch_op.drop_column('allocated')
+                    """,
+            },
         ),
     ]
 
