@@ -117,7 +117,7 @@ def prefilter(relpath: str, text: str) -> bool:
     if not relpath.endswith(".py") or is_test_path(relpath):
         return False
     if (".prepare(" in text or "_client.call(" in text or "client.cast(" in text) and (
-            "call(" in text or "cast(" in text):
+            "call(" in text or "cast(" in text or ".call " in text or ".cast " in text):
         return True
     if "Target(" in text and "version=" in text:
         return True
@@ -818,7 +818,8 @@ def extract(parsed, facts) -> None:
     clients = []
     servers = []
     text = parsed.text
-    uses_caps = any(s in text for s in ("can_send_version", "version_cap", "assert_min_rpc_version", "_compat_ver"))
+    # a literal version_cap bumped with every change (manila) protects nobody: only checks count
+    uses_caps = any(s in text for s in ("can_send_version", "assert_min_rpc_version", "_compat_ver"))
     for cls in _classes(module):
         funcs = [s for s in cls.body.body if isinstance(s, cst.FunctionDef)]
         if consts is None:

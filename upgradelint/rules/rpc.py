@@ -56,7 +56,11 @@ def _as_info(ctx: Context, rule: Rule) -> None:
 
 def _send_version(client, send) -> str | None:
     if send.versions:
-        return _max(send.versions)
+        top = _max(send.versions)
+        cur = _current(client) if send.chosen else None
+        if cur and _major(top) is not None and _major(top) < _major(cur):
+            return f"{_major(cur)}.0"  # nova's _ver(ctxt, '5.x') sends the current X.0 when it can
+        return top
     if send.kind == "default":
         return client.default_version or client.target_version
     if send.kind == "missing":
@@ -139,11 +143,11 @@ def _base_sends(client) -> dict:
     return out
 
 
-def _new_kwargs(send, before) -> list[str]:
+def _new_kwargs(send, before, trust_guards=True) -> list[str]:
     if any(b.open_kwargs for b in before):
         return []
     old = {k for b in before for k, _ in b.kwargs}
-    return [k for k, guarded in send.kwargs if k not in old and not guarded]
+    return [k for k, guarded in send.kwargs if k not in old and not (guarded and trust_guards)]
 
 
 def _extra(facts):
@@ -1504,8 +1508,11 @@ class NewCallAtOldVersion(Rule):
                             ctx.report(self, path, s.span, symbol, cls=client.name, method=m.name, rpc=s.rpc,
                                        version=v)
                         continue
-                    for k in _new_kwargs(s, before[s.rpc]):
-                        if k in m.dropped or (m.name, k) in seen:
+                    # a drop in a fallback does not help: the version that carries the kwarg already existed
+                    # nor does a guard that tests a version that already existed
+                    fresh = any(_gt(g, known) for g in tuple(m.guards) + tuple(m.gated))
+                    for k in _new_kwargs(s, before[s.rpc], trust_guards=fresh):
+                        if (m.name, k) in seen:
                             continue
                         seen.add((m.name, k))
                         ctx.report(self, path, s.span, f"{client.name}.{m.name}.{k}", variant="kwarg",
