@@ -70,7 +70,8 @@ class _Analysis:
             if ex is not None and ex.summary is not None:
                 self.mod_path.setdefault(ex.summary.module, rel)
         root = getattr(ctx, "root", None)
-        self.head = F.world_from_facts(ctx.head, root)
+        sources = F.source_paths_from_env()  # e.g. an unpacked neutron-lib
+        self.head = F.world_from_facts(ctx.head, root, sources)
         self.refs = {ref.name: (ref, how) for ref, how in F.registered(self.head)}
         self.head_fp: dict = {}
         self.traces: dict = {}  # name -> classes and modules its head fingerprint read
@@ -85,7 +86,7 @@ class _Analysis:
                     self.base_facts[rel] = f
                 elif ch.status != "A" and rel in ctx.base:
                     self.base_facts[rel] = ctx.base[rel]
-            self.base = F.world_from_facts(self.base_facts, root)
+            self.base = F.world_from_facts(self.base_facts, root, sources)
             if root is not None:
                 self.base.overlay = _BaseReader(root, ctx.diff)
             self.base_refs = {ref.name: (ref, how) for ref, how in F.registered(self.base)}
