@@ -291,6 +291,14 @@ def test_upg310_edit_of_a_released_migration():
     assert got == {("UPG310", 7), ("UPG301", 9)}  # the untouched drop_index is not reported again
 
 
+def test_diff_mode_ignores_edits_outside_upgrade():
+    path = "cinder/db/migrations/versions/0a1b2c3d4e5f_old.py"
+    body = "from alembic import op\n\n\ndef upgrade():\n    op.drop_column('volumes', 'y'){}\n"
+    before = {path: header("0a1b2c3d4e5f", "921e1a36b076") + body.format("")}
+    after = {path: header("0a1b2c3d4e5f", "921e1a36b076") + body.format("  # released in 2023.1")}
+    assert not run(after, before=before, select=("UPG3",))
+
+
 # -- UPG308 off by default, UPG309 -----------------------------------------------------
 
 def test_upg308_is_off_by_default():

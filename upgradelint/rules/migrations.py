@@ -629,6 +629,18 @@ def _branch_checks(ctx: Context, path: str, mig) -> list[Candidate]:
     return out
 
 
+def _upgrade_unchanged(ctx: Context, path: str) -> bool:
+    """In diff mode, is this an existing migration whose upgrade() (and the
+    helpers it calls) did not change?"""
+    if ctx.diff is None:
+        return False
+    ch = ctx.diff.changes.get(path)
+    if ch is None or ch.status == "A" or not ctx.base or path not in ctx.base:
+        return False
+    old = ctx.base[path].migration
+    return old is not None and old.upgrade_code == ctx.head[path].migration.upgrade_code
+
+
 class _MigrationRule:
     """Shared check(): report this rule's candidates."""
 
@@ -639,6 +651,8 @@ class _MigrationRule:
             if c.code != self.code:
                 continue
             facts = ctx.head[c.path]
+            if _upgrade_unchanged(ctx, c.path):
+                continue  # diff mode: an edit outside upgrade() (or to its comments) is not judged
             up = facts.migration.upgrade_span
             if up is not None and suppressed(facts.suppressions, self.code, (up.line,)):
                 continue  # '# noqa: UPG3nn  reason' on the def upgrade line covers the whole upgrade()
