@@ -57,9 +57,10 @@ def _as_info(ctx: Context, rule: Rule) -> None:
 def _send_version(client, send) -> str | None:
     if send.versions:
         top = _max(send.versions)
-        cur = _current(client) if send.chosen else None
+        cur = _current(client)
         if cur and _major(top) is not None and _major(top) < _major(cur):
-            return f"{_major(cur)}.0"  # nova's _ver(ctxt, '5.x') sends the current X.0 when it can
+            # only old-major pins: nova's _ver(ctxt, '5.x') sends the current X.0 when it can
+            return f"{_major(cur)}.0"
         return top
     if send.kind == "default":
         return client.default_version or client.target_version
@@ -966,13 +967,18 @@ _NOT_RPC = frozenset(("init_host", "cleanup_host", "pre_start_hook", "post_start
                       "wait", "periodic_tasks", "reset_service", "graceful_shutdown"))
 
 
+_CONTEXT_PARAMS = frozenset(("context", "ctxt", "rpc_context", "ctx"))
+
+
 class ServerSignatureNotBackwardCompatible(Rule):
     """
     ## What it does
     In a change (`--base`), checks public methods of RPC server endpoints
     (classes with `target = Target(version=...)` or `RPC_API_VERSION`, whose
-    names a client in the same package sends) that gain a parameter without a
-    default, or lose or rename one. Private methods, methods taking `**kwargs`,
+    names a client in the same package sends; with no client next to it,
+    methods taking a request context first) that gain a parameter without a
+    default, or lose or rename one. Reordering is not reported: RPC arguments
+    travel by keyword. Private methods, methods taking `**kwargs`,
     and old-major proxy classes (nova's `_ComputeV5Proxy`) are not checked; a
     proxy in the same file that keeps the old signature makes the change safe.
 
@@ -1082,8 +1088,12 @@ class ServerSignatureNotBackwardCompatible(Rule):
                 before = {m.name: m for m in old[srv.name].methods}
                 for m in srv.methods:
                     b = before.get(m.name)
-                    if b is None or m.name in _NOT_RPC or (sent is not None and m.name not in sent):
+                    if b is None or m.name in _NOT_RPC:
                         continue
+                    if sent is not None and m.name not in sent:
+                        continue
+                    if sent is None and not (b.params and b.params[0][0] in _CONTEXT_PARAMS):
+                        continue  # no client next to it: only methods shaped like RPC endpoints
                     if any(any(pm.name == m.name and pm.params == b.params for pm in p.methods) for p in proxies):
                         continue
                     self._compare(ctx, path, srv, b, m)
