@@ -121,6 +121,15 @@ def test_noqa_on_the_line():
     assert not run({"cinder/db/migrations/versions/1a2b3c4d5e6f_x.py": header("1a2b3c4d5e6f") + body})
 
 
+def test_allow_contract_comment():
+    body = fixture("UPG301", "alembic").replace(
+        "    alembic_op.drop_column('volumes', 'provider_geometry')  # expect: UPG301",
+        "    # upgradelint: allow-contract[UPG301] unused since 2025.1, removed from the model then\n"
+        "    alembic_op.drop_column('volumes', 'provider_geometry')")
+    files = {"cinder/db/migrations/versions/1a2b3c4d5e6f_x.py": header("1a2b3c4d5e6f") + body}
+    assert found(run(files)) == expected(files) and len(expected(files)) == 1
+
+
 def test_upg306_silent_in_data_migration_dirs():
     body = strip(fixture("UPG306", "sql"))
     for path in ("glance/db/sqlalchemy/alembic_migrations/data_migrations/2026_1_migrate01_x.py",

@@ -656,6 +656,11 @@ class _MigrationRule:
             up = facts.migration.upgrade_span
             if up is not None and suppressed(facts.suppressions, self.code, (up.line,)):
                 continue  # '# noqa: UPG3nn  reason' on the def upgrade line covers the whole upgrade()
+            lines = {c.span.line, c.span.end_line, up.line if up is not None else -1}
+            if any(line in lines and any(self.code.startswith(x) for x in codes)
+                   for line, codes in facts.migration.allow_contract):
+                continue  # '# upgradelint: allow-contract[UPG3nn] reason'
+
             before = len(ctx.findings)
             ctx.report(self, c.path, c.span, c.symbol, variant=c.variant, **c.fmt)
             if c.severity and self.code not in ctx.config.severity:
@@ -712,6 +717,8 @@ class DropColumn(_MigrationRule, Rule):
     `exceptions`, read statically from its migration tests),
     `[tool.upgradelint] allowed-migrations` / `contract-paths`, and
     `# noqa: UPG301` with a reason.
+    `# upgradelint: allow-contract[UPG301] <reason>` on the statement (or on a
+    comment line just above it) works as well.
 
     ## Fix safety
     No automatic fix.
@@ -915,6 +922,8 @@ class DropTable(_MigrationRule, Rule):
     `expand_drop_exceptions()` with `sa.Table: ['name']`, config
     `allowed-migrations` / `contract-paths` and `# noqa: UPG302  <reason>` are
     honoured.
+    `# upgradelint: allow-contract[UPG302] <reason>` on the statement (or on a
+    comment line just above it) works as well.
 
     ## Fix safety
     No automatic fix.
@@ -1032,6 +1041,8 @@ class Rename(_MigrationRule, Rule):
     online data migration (or triggers), switch the code, and drop the old one in
     a later contract. The contract phase, the project's exception lists, config
     and `# noqa: UPG303  <reason>` allow it.
+    `# upgradelint: allow-contract[UPG303] <reason>` on the statement (or on a
+    comment line just above it) works as well.
 
     ## Fix safety
     No automatic fix.
@@ -1179,6 +1190,8 @@ class RetypeOrNotNull(_MigrationRule, Rule):
     server default). The project's exception lists (cinder
     `DROP_ALTER_EXCEPTIONS` has exactly such entries), the contract phase,
     config and `# noqa: UPG304  <reason>` allow it.
+    `# upgradelint: allow-contract[UPG304] <reason>` on the statement (or on a
+    comment line just above it) works as well.
 
     ## Fix safety
     No automatic fix.
@@ -1337,6 +1350,8 @@ class DropConstraintOrIndex(_MigrationRule, Rule):
     `sa.Index` or the constraint's name under `sa.Constraint` (with a docstring),
     the contract phase, the project's exception lists, config and
     `# noqa: UPG305  <reason>`.
+    `# upgradelint: allow-contract[UPG305] <reason>` on the statement (or on a
+    comment line just above it) works as well.
 
     ## Fix safety
     No automatic fix.
@@ -1478,6 +1493,8 @@ class DataMigrationInSchemaMigration(_MigrationRule, Rule):
     online_data_migrations`, cinder/ironic the same, glance `data_migrations`,
     keystone expand triggers), or add `# noqa: UPG306  <reason>` when the table
     is tiny or new and no N-1 service writes it.
+    `# upgradelint: allow-contract[UPG306] <reason>` on the statement (or on a
+    comment line just above it) works as well.
 
     ## Fix safety
     No automatic fix.
@@ -1605,6 +1622,8 @@ class TableRewriteLock(_MigrationRule, Rule):
     ## How to allow
     Release-note the lock and run the change in a maintenance window or the
     contract phase; mark it with `# noqa: UPG307  <reason>`.
+    `# upgradelint: allow-contract[UPG307] <reason>` on the statement (or on a
+    comment line just above it) works as well.
 
     ## Fix safety
     No automatic fix.
