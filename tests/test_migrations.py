@@ -10,8 +10,7 @@ import re
 import pytest
 
 from upgradelint import engine
-from upgradelint.rules import Example
-from upgradelint.testing import expected, make_repo, write_tree
+from upgradelint.testing import expected, make_repo
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "fixtures", "migrations")
@@ -86,7 +85,8 @@ def _allowed_trees(code: str, spelling: str):
             header("2026_1_contract01", "2025_2_contract01", "depends_on = '2026_1_expand01'") + body}, None
     yield "cinder DROP_ALTER_EXCEPTIONS", {
         "cinder/tests/unit/db/test_migrations.py":
-            "class MigrationsWalk:\n    DROP_ALTER_EXCEPTIONS = [\n        # accepted\n        '1a2b3c4d5e6f',\n    ]\n",
+            "class MigrationsWalk:\n    DROP_ALTER_EXCEPTIONS = [\n"
+            "        # accepted\n        '1a2b3c4d5e6f',\n    ]\n",
         f"cinder/db/migrations/versions/{stem}.py": header("1a2b3c4d5e6f") + body,
     }, None
     yield "keystone BANNED_OP_EXCEPTIONS", {
@@ -335,12 +335,13 @@ def test_upg309_branch_checks():
 # -- the raw SQL reader ------------------------------------------------------------------
 
 @pytest.mark.parametrize("sql,ops", [
-    ("ALTER TABLE t DROP COLUMN a, DROP COLUMN b", [("drop_column", "t", ("t", "a")), ("drop_column", "t", ("t", "b"))]),
+    ("ALTER TABLE t DROP COLUMN a, DROP COLUMN b",
+     [("drop_column", "t", ("t", "a")), ("drop_column", "t", ("t", "b"))]),
     ("alter table `t` drop column `a`", [("drop_column", "t", ("t", "a"))]),
     ("DROP TABLE IF EXISTS a, b", [("drop_table", "a", ("a",)), ("drop_table", "b", ("b",))]),
     ("RENAME TABLE a TO b", [("rename_table", "a", ("a", "b"))]),
-    ("ALTER TABLE a CHANGE x y VARCHAR(255)", [("rename_column", "a", ("a", "x", "y")),
-                                             ("alter_column", "a", ("a", "x"))]),
+    ("ALTER TABLE a CHANGE x y VARCHAR(255)",
+     [("rename_column", "a", ("a", "x", "y")), ("alter_column", "a", ("a", "x"))]),
     ("ALTER TABLE upgradelint_unknown CONVERT TO CHARACTER SET utf8mb4", [("rebuild_table", None, (None,))]),
     ("DROP INDEX ix ON a", [("drop_index", "a", ("ix", "a"))]),
     ("UPDATE a SET x = 1; DELETE FROM b", [("dml", "a", ("a",)), ("dml", "b", ("b",))]),

@@ -65,7 +65,8 @@ NOVA_NEW = "nova/db/main/migrations/versions/1a2b3c4d5e6f_change.py"
 
 def test_nova_new_migration(repo):
     root = repo("nova")
-    head = "revision = '1a2b3c4d5e6f'\ndown_revision = 'd60bddf7a903'\n\nfrom alembic import op\nimport sqlalchemy as sa\n\n\n"
+    head = ("revision = '1a2b3c4d5e6f'\ndown_revision = 'd60bddf7a903'\n\n"
+            "from alembic import op\nimport sqlalchemy as sa\n\n\n")
     # additive: silent
     assert not check(root, NOVA_NEW, head + "def upgrade():\n    for prefix in ('', 'shadow_'):\n"
                      "        op.add_column(prefix + 'instances', sa.Column('pinned', sa.Boolean, nullable=True))\n")

@@ -587,8 +587,9 @@ class _OpCollector(cst.CSTVisitor):
             col = self._column_of(target)
             if col is not None:
                 table, cname = col
-                if isinstance(target, cst.Call) or (isinstance(target, cst.Name) and target.value in self.columns
-                                                     and self.columns[target.value][0] is None):
+                unbound = isinstance(target, cst.Name) and target.value in self.columns and \
+                    self.columns[target.value][0] is None
+                if isinstance(target, cst.Call) or unbound:
                     tv = kwarg(node, "table") or (positional(node)[0] if positional(node) else None)
                     if tv is not None:
                         t2 = self._table_of_expr(tv)
@@ -682,8 +683,8 @@ def _model_imports(parsed) -> tuple:
         for small in stmt.body:
             if isinstance(small, cst.ImportFrom) and small.module is not None and small.relative == ():
                 mod = dotted(small.module) or ""
-                names = [] if isinstance(small.names, cst.ImportStar) else [a.name.value for a in small.names
-                                                                             if isinstance(a.name, cst.Name)]
+                names = [] if isinstance(small.names, cst.ImportStar) else [
+                    a.name.value for a in small.names if isinstance(a.name, cst.Name)]
                 full = [mod] + [f"{mod}.{n}" for n in names]
                 hit = next((m for m in full if _MODEL_IMPORT.match(m) and not m.startswith(("sqlalchemy", "alembic"))),
                            None)

@@ -547,12 +547,11 @@ def _analyse_file(ctx: Context, path: str, mig) -> list[Candidate]:
             if allowed or fresh or table is None:
                 continue
             cols = {c for t, c in added if t == table}
-            new_cols = ""
-            src = op.args[3] if name == "create_foreign_key" and len(op.args) > 3 else (
-                op.args[2] if name == "create_unique_constraint" and len(op.args) > 2 else None)
+            shift = 1 if op.receiver == "batch" else 0  # batch ops carry no table argument
+            pos = (3 if name == "create_foreign_key" else 2) - shift
+            src = op.args[pos] if len(op.args) > pos else None
             if isinstance(src, (list, tuple)) and src and all(c in cols for c in src):
                 continue  # on columns added in this upgrade: nothing to scan, no N-1 writer
-            del new_cols
             add("UPG307", op, f"{table}.{op.args[0] if op.args and isinstance(op.args[0], str) else '?'}",
                 "foreign_key" if name == "create_foreign_key" else "unique", "info", table=table)
         elif name in ("dml", "bulk_insert"):
@@ -935,7 +934,8 @@ class DropTable(_MigrationRule, Rule):
 
     code = "UPG302"
     name = "drop-table"
-    message = "drop_table('{table}') in upgrade() breaks N-1 services that still query it{why}; move it to the contract phase"
+    message = ("drop_table('{table}') in upgrade() breaks N-1 services that still query it{why}; "
+               "move it to the contract phase")
     messages = {"model": "drop_table('{table}') in upgrade(): {why}",
                 "recreate": "drop_table('{table}') then create_table('{table}') in upgrade(): its rows are lost"}
     severity = "error"
@@ -1048,7 +1048,8 @@ class Rename(_MigrationRule, Rule):
     No automatic fix.
 
     ## References
-    - ironic, rolling upgrades, "Policy for changes to the DB model": https://docs.openstack.org/ironic/latest/contributor/rolling-upgrades.html
+    - ironic, rolling upgrades ("Policy for changes to the DB model"):
+      https://docs.openstack.org/ironic/latest/contributor/rolling-upgrades.html
     - keystone, database migrations: https://docs.openstack.org/keystone/latest/contributor/database-migrations.html
     """
 
@@ -1983,7 +1984,8 @@ class ReleasedMigrationEdited(Rule):
 
     code = "UPG310"
     name = "released-migration-edited"
-    message = "upgrade() of existing migration {revision} changed: deployments that ran it never see the edit; add a new migration"
+    message = ("upgrade() of existing migration {revision} changed: deployments that ran it never see the edit; "
+               "add a new migration")
     severity = "warning"
     scope = "diff"
     INVALID = [
