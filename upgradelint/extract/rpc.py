@@ -64,6 +64,7 @@ class ClientMethod:
     guards: tuple[str, ...]  # versions tested by can_send_version (or an alias) in the method
     gated: tuple[str, ...]  # versions whose failing test raises, or assert_min_rpc_version
     dropped: tuple[str, ...]  # kwargs popped/deleted
+    optin: tuple[str, ...] = ()  # versions chosen only when the caller sets an argument (ironic)
 
 
 @dataclass(frozen=True)
@@ -261,6 +262,7 @@ class _Scan(cst.CSTVisitor):
         self.dropped: set[str] = set()
         self.guard_calls: list[cst.Call] = []
         self.raising_guards: list[cst.If] = []
+        self.optin: set[str] = set()
 
     def visit_FunctionDef(self, node) -> bool:
         return False
@@ -270,6 +272,14 @@ class _Scan(cst.CSTVisitor):
 
     def visit_If(self, node: cst.If) -> None:
         guard = _contains(node.test, self.guard_pred)
+        if not guard:
+            # ironic: "avoid sending unset parameters": the argument and its version only when set
+            vs = [a.value.evaluated_value for a in _find(node.body, lambda n: isinstance(n, cst.Assign) and isinstance(
+                n.value, cst.SimpleString) and len(n.targets) == 1 and isinstance(n.targets[0].target, cst.Name))
+                if is_version(_str_key(a.value))]
+            if vs:
+                self.optin.update(vs)
+                guard = True
         self.if_stack.append(guard)
         if guard:
             self.guard_depth += 1
@@ -890,7 +900,8 @@ def _client(parsed, cls, funcs, attrs, names, consts, uses_caps, module, text):
                         cap = (cv, parsed.span(capn))
         if sends or guards or gated:
             methods.append(ClientMethod(name=fn.name.value, span=parsed.span(fn.name), sends=tuple(sends),
-                                        guards=guards, gated=gated, dropped=dropped))
+                                        guards=guards, gated=gated, dropped=dropped,
+                                        optin=tuple(sorted(scan.optin, key=vkey))))
         prepares.extend(preps)
     if not prepares:
         return None

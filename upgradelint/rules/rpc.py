@@ -356,7 +356,9 @@ class UnguardedNewVersion(Rule):
     added at a new version with no guard in the client is reported as an info
     note: cinder, ironic and manila guard at the caller (`can_send_rescue()`,
     API microversion checks), nova usually guards in the client. Set
-    `rpc-guard-in-client = true` to make that an error too. In projects with no
+    `rpc-guard-in-client = true` to make that an error too. The same note is
+    given when a method raises its version only when the caller sets the new
+    argument (ironic's "avoid sending unset parameters"). In projects with no
     version caps (neutron, heat: no `can_send_version` in the module, or
     `rpc-version-caps = false`) every finding is info.
 
@@ -388,6 +390,8 @@ class UnguardedNewVersion(Rule):
     messages = {
         "new": "{cls}.{method}: new method '{rpc}' sent at {version} with no can_send_version('{version}') in the "
                "client; callers must check it",
+        "optin": "{cls}.{method}: '{rpc}' goes out at {version} when the new argument is set, with no "
+                 "can_send_version('{version}') in the client; callers must check it",
     }
     severity = "error"
     scope = "diff"
@@ -626,6 +630,12 @@ class UnguardedNewVersion(Rule):
                         ctx.report(self, path, s.span, symbol, variant="new", cls=client.name, method=m.name,
                                    rpc=s.rpc, version=v)
                         if not guard_in_client:
+                            _as_info(ctx, self)
+                        continue
+                    if v in m.optin:  # only when the caller sets the new argument: the caller checks
+                        ctx.report(self, path, s.span, symbol, variant="optin", cls=client.name, method=m.name,
+                                   rpc=s.rpc, version=v)
+                        if not guard_in_client or not caps:
                             _as_info(ctx, self)
                         continue
                     ctx.report(self, path, s.span, symbol, cls=client.name, method=m.name, rpc=s.rpc, version=v)
@@ -1512,7 +1522,13 @@ class NewCallAtOldVersion(Rule):
                     if _major(v) > _major(known) or _gt(v, known):
                         continue
                     symbol = f"{client.name}.{m.name}"
+                    # cinder: a gate for a new version (assert_min_rpc_version, can_send_version) with the send
+                    # left at the wrapper's default: every server that passes the gate has the method
+                    fresh = any(_gt(g, known) for g in tuple(m.guards) + tuple(m.gated))
+                    gated_default = fresh and s.kind == "default"
                     if s.rpc not in before:
+                        if gated_default:
+                            continue
                         if (symbol, s.rpc) not in seen:
                             seen.add((symbol, s.rpc))
                             ctx.report(self, path, s.span, symbol, cls=client.name, method=m.name, rpc=s.rpc,
@@ -1520,9 +1536,8 @@ class NewCallAtOldVersion(Rule):
                         continue
                     # a drop in a fallback does not help: the version that carries the kwarg already existed
                     # nor does a guard that tests a version that already existed
-                    fresh = any(_gt(g, known) for g in tuple(m.guards) + tuple(m.gated))
                     for k in _new_kwargs(s, before[s.rpc], trust_guards=fresh):
-                        if (m.name, k) in seen:
+                        if (m.name, k) in seen or (gated_default and k in m.dropped):
                             continue
                         seen.add((m.name, k))
                         ctx.report(self, path, s.span, f"{client.name}.{m.name}.{k}", variant="kwarg",
