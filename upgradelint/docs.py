@@ -29,7 +29,8 @@ def render(rule) -> str:
     fix = "Fix is always available." if rule.fix_safety == "safe" else (
         "Fix is sometimes available." if rule.fix_safety else "")
     lines = [f"# {rule.name} ({rule.code})", ""]
-    meta = f"Family: {rule.family()}. Default severity: {rule.severity}. " + (
+    default = rule.severity if getattr(rule, "enabled_by_default", True) else f"off (enable as {rule.severity})"
+    meta = f"Family: {rule.family()}. Default severity: {default}. " + (
         "Needs `--base` (diff mode)." if rule.scope == "diff" else "Runs with or without `--base`.")
     lines += [meta + (f" {fix}" if fix else ""), ""]
     lines += ["Message: `" + rule.code + " " + rule.message + "`", ""]
@@ -55,7 +56,8 @@ def rules_table() -> str:
     rows = ["| code | name | severity | mode |", "| --- | --- | --- | --- |"]
     for code, cls in registry().items():
         mode = "diff" if cls.scope == "diff" else "any"
-        rows.append(f"| [{code}](rules/{code}.md) | {cls.name} | {cls.severity} | {mode} |")
+        sev = cls.severity if getattr(cls, "enabled_by_default", True) else f"off ({cls.severity})"
+        rows.append(f"| [{code}](rules/{code}.md) | {cls.name} | {sev} | {mode} |")
     return "\n".join(rows)
 
 
