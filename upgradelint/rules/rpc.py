@@ -155,6 +155,23 @@ def _extra(facts):
     return facts.extra.get("rpc") if facts.extra else None
 
 
+def _absorbs(ctx: Context, path: str, rpc: str) -> bool:
+    """Does the old server next to the client take ``**kwargs`` in ``rpc`` (new kwargs are harmless)?"""
+    d = os.path.dirname(path)
+    for p, facts in ctx.head.items():
+        if os.path.dirname(p) != d:
+            continue
+        old = (ctx.base or {}).get(p, facts)
+        ex = _extra(old)
+        if ex is None:
+            continue
+        for srv in ex.servers:
+            for m in srv.methods:
+                if m.name == rpc and m.var_kw:
+                    return True
+    return False
+
+
 def _serves(server, sent) -> bool:
     """Does the endpoint implement most of what the client sends?"""
     if not sent:
@@ -787,6 +804,8 @@ class NewKwargWithoutFallback(Rule):
                     v = _send_version(client, s)
                     vb = _max(_send_version(old, b) for b in before[s.rpc])
                     if not v or not _gt(v, vb) or not _gt(v, known) or _gated(m, v):
+                        continue
+                    if _absorbs(ctx, path, s.rpc):
                         continue
                     for k in _new_kwargs(s, before[s.rpc]):
                         if k in m.dropped or (m.name, k) in seen:
@@ -1536,7 +1555,10 @@ class NewCallAtOldVersion(Rule):
                         continue
                     # a drop in a fallback does not help: the version that carries the kwarg already existed
                     # nor does a guard that tests a version that already existed
-                    for k in _new_kwargs(s, before[s.rpc], trust_guards=fresh):
+                    new_kwargs = _new_kwargs(s, before[s.rpc], trust_guards=fresh)
+                    if new_kwargs and _absorbs(ctx, path, s.rpc):
+                        continue
+                    for k in new_kwargs:
                         if (m.name, k) in seen or (gated_default and k in m.dropped):
                             continue
                         seen.add((m.name, k))
