@@ -75,7 +75,9 @@ def _is_exception_test(relpath: str, text: str) -> bool:
 
 
 def _is_model(relpath: str, text: str) -> bool:
-    return ("__tablename__" in text or "REMOVED_TABLES" in text or "REMOVED_COLUMNS" in text) and \
+    # BASEV2: neutron-lib's declarative base names tables after the class, without __tablename__
+    return ("__tablename__" in text or "BASEV2" in text or "REMOVED_TABLES" in text
+            or "REMOVED_COLUMNS" in text) and \
         bool(_MODEL_PATH.search("/" + relpath))
 
 
