@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-FACTS_SCHEMA = 9  # bump when any fact dataclass changes shape
+FACTS_SCHEMA = 10  # bump when any fact dataclass changes shape
 
 
 @dataclass(frozen=True)

@@ -870,6 +870,13 @@ def _extract_models(parsed, facts) -> None:
         elif isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call) and \
+                        _last(small.value.func) == "declarative_base" and len(small.targets) == 1 and \
+                        isinstance(small.targets[0].target, cst.Name):
+                    # BASE = declarative_base(cls=_NovaAPIBase): BASE stands for its cls
+                    cls_arg = kwarg(small.value, "cls")
+                    bases_of = (_last(cls_arg),) if cls_arg is not None and _last(cls_arg) else ()
+                    classes[small.targets[0].target.value] = (None, (), bases_of or ("<declarative>",))
+                elif isinstance(small, cst.Assign) and isinstance(small.value, cst.Call) and \
                         _last(small.value.func) == "Table":
                     args = positional(small.value)
                     t = evaluate(args[0], names) if args else UNKNOWN

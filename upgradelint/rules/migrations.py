@@ -150,6 +150,20 @@ def is_initial(path: str, mig) -> bool:
 
 # -- models: does the code map a table / column? -------------------------------
 
+# Columns that declarative mixins from libraries (not in the checked tree) add.
+EXTERNAL_MIXINS = {
+    # oslo.db
+    "ModelBase": (), "TimestampMixin": ("created_at", "updated_at"),
+    "SoftDeleteMixin": ("deleted_at", "deleted"),
+    # neutron-lib
+    "BASEV2": (), "NeutronBaseV2": (), "HasId": ("id",), "HasProject": ("project_id",),
+    "HasProjectNoIndex": ("project_id",), "HasProjectPrimaryKey": ("project_id",),
+    "HasProjectPrimaryKeyIndex": ("project_id",), "HasStatusDescription": ("status", "status_description"),
+    "HasStandardAttributes": ("standard_attr_id",),
+}
+_HARMLESS_BASES = {"object", "<declarative>", "DeclarativeBase", "Base", "BASE", "AsyncAttrs", "MappedAsDataclass"}
+
+
 class ModelIndex:
     """Tables and columns the project's SQLAlchemy models map, resolved over
     in-project mixins; nova-style REMOVED_TABLES / REMOVED_COLUMNS."""
@@ -167,25 +181,36 @@ class ModelIndex:
             self.removed_tables.update(m.get("removed_tables", ()))
             self.removed_columns.update(tuple(x) for x in m.get("removed_columns", ()))
 
+        self.partial: set = set()  # tables mapped through a mixin we cannot see
+
         def resolve(name, seen):
-            if name not in classes or name in seen:
-                return None, set()
+            """(table, columns, complete?) of a class and its bases."""
+            if name in seen:
+                return None, set(), True
+            if name not in classes:
+                if name in EXTERNAL_MIXINS:
+                    return None, set(EXTERNAL_MIXINS[name]), True
+                return None, set(), name in _HARMLESS_BASES
             seen.add(name)
             table, cols, bases = classes[name]
             out = set(cols)
+            complete = True
             for b in bases:
-                bt, bc = resolve(b, seen)
+                bt, bc, bcomplete = resolve(b, seen)
                 out |= bc
                 table = table or bt
-            return table, out
+                complete = complete and bcomplete
+            return table, out, complete
 
         for name in classes:
-            table, cols = resolve(name, set())
+            table, cols, complete = resolve(name, set())
             if not table and "BASEV2" in classes[name][2]:
                 # neutron-lib's BASEV2 names the table after the class: Network -> networks
                 table = name.lower() + "s"
             if table:
                 self.tables.setdefault(table, set()).update(cols)
+                if not complete:
+                    self.partial.add(table)
 
     def table(self, table: str | None) -> str:
         """yes / no / unknown."""
@@ -203,7 +228,9 @@ class ModelIndex:
         cols = self.tables.get(table)
         if cols is None:
             return "no"
-        return "yes" if column in cols else "no"
+        if column in cols:
+            return "yes"
+        return "unknown" if table in self.partial else "no"
 
 
 def _models(facts_by_path: dict) -> list:
