@@ -354,3 +354,40 @@ def test_sql_reader(sql, ops):
     from upgradelint.sql import analyse
 
     assert [op[:3] for op in analyse(sql)] == ops
+
+
+def test_library_mixins_and_unknown_mixins():
+    models = """
+from neutron_lib.db import model_base
+from neutron_lib.db import standard_attr
+from somelib import MysteryMixin
+import sqlalchemy as sa
+
+
+class AddressGroup(standard_attr.HasStandardAttributes, model_base.BASEV2, model_base.HasId):
+    __tablename__ = 'address_groups'
+    name = sa.Column(sa.String(255))
+
+
+class Widget(model_base.BASEV2, MysteryMixin):
+    size = sa.Column(sa.Integer)
+"""
+    files = {"neutron/db/models/groups.py": models,
+             "neutron/db/migration/alembic_migrations/versions/2026.1/expand/1a2b3c4d5e6f_x.py":
+                 header("1a2b3c4d5e6f") + """
+from alembic import op
+
+
+def upgrade():
+    op.drop_column('address_groups', 'standard_attr_id')
+    op.drop_column('address_groups', 'legacy')
+    op.drop_column('widgets', 'size')
+    op.drop_column('widgets', 'colour')
+"""}
+    sev = {f.symbol: f.severity for f in run(files)}
+    assert sev == {
+        "address_groups.standard_attr_id": "error",  # from neutron-lib's HasStandardAttributes
+        "address_groups.legacy": "info",  # every base known: not mapped
+        "widgets.size": "error",  # BASEV2 names the table after the class
+        "widgets.colour": "error",  # MysteryMixin may map it: unknown, so the default
+    }
