@@ -112,12 +112,10 @@ class Parsed:
 
     def span(self, node) -> Span:
         if self._positions is None:
-            from libcst.metadata import MetadataWrapper, PositionProvider
+            from upgradelint.positions import positions
 
-            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-            self._positions = wrapper.resolve(PositionProvider)
-        r = self._positions[node]
-        return Span(r.start.line, r.start.column, r.end.line, r.end.column)
+            self._positions = positions(self.module)
+        return Span(*self._positions[node])
 
     def code(self, node) -> str:
         return self.module.code_for_node(node)
