@@ -100,6 +100,9 @@ def _syntax_error(relpath: str, text: str, exc) -> str:
     return f"LibCST cannot parse this file (line {exc.raw_line}, column {exc.raw_column}): {first}"
 
 
+_LINES_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
 class Parsed:
     """One parsed file, with positions resolved lazily on first use, so a file
     that yields no facts never pays for PositionProvider."""
@@ -109,6 +112,7 @@ class Parsed:
         self.text = text
         self.module = module
         self._positions = None
+        self._lines = None
 
     def span(self, node) -> Span:
         if self._positions is None:
@@ -116,6 +120,13 @@ class Parsed:
 
             self._positions = positions(self.module)
         return Span(*self._positions[node])
+
+    def text_of(self, node) -> str:
+        """The source lines a node spans (cheap once positions exist)."""
+        if self._lines is None:
+            self._lines = _LINES_RE.findall(self.text)  # LibCST's line breaks, not str.splitlines
+        span = self.span(node)
+        return "".join(self._lines[span.line - 1:span.end_line])
 
     def code(self, node) -> str:
         return self.module.code_for_node(node)

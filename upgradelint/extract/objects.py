@@ -34,9 +34,13 @@ class VersionedObject:
     remotables: tuple[tuple[str, str], ...]  # (name, normalised parameters)
 
 
+_REGISTER_RE = re.compile(r"^[ \t]*@[\w.]*(?:Registry\.register|register_notification)\b", re.M)
+
+
 def _classic(relpath: str, text: str) -> bool:
-    return (relpath.endswith(".py") and "VERSION" in text and "fields" in text
-            and "register" in text and not is_test_path(relpath))
+    """A module outside an objects package that registers a versioned object."""
+    return (relpath.endswith(".py") and "VERSION" in text and "fields" in text and "register" in text
+            and not is_test_path(relpath) and _REGISTER_RE.search(text) is not None)
 
 
 _RECORD_RE = re.compile(r"^(object_data|notification_object_data|expected_object_fingerprints)\s*=\s*\{", re.M)

@@ -732,8 +732,9 @@ def _server(parsed, cls, names, consts) -> RpcServer | None:
     attrs = _class_attrs(cls)
     if "target" not in attrs and "RPC_API_VERSION" not in attrs:
         return None
-    if _contains(cls.body, lambda n: isinstance(n, cst.Call) and _tail(n.func) == "prepare" and
-                 "client" in (_tail(n.func.value) or "").lower()):
+    if ".prepare(" in parsed.text_of(cls) and _contains(
+            cls.body, lambda n: isinstance(n, cst.Call) and _tail(n.func) == "prepare" and
+            "client" in (_tail(n.func.value) or "").lower()):
         return None  # a client base class (cinder.rpc.RPCAPI)
     version = ref = None
     vnode = None
@@ -756,10 +757,11 @@ def _server(parsed, cls, names, consts) -> RpcServer | None:
         ref = parsed.code(vnode)
     methods = []
     endpoints = []
+    has_endpoints = "additional_endpoints" in parsed.text
     for stmt in cls.body.body:
         if not isinstance(stmt, cst.FunctionDef):
             continue
-        for call in _find(stmt.body, lambda n: isinstance(n, cst.Call) and _tail(n.func) in ("append", "extend")):
+        for call in () if not has_endpoints else _find(stmt.body, lambda n: isinstance(n, cst.Call) and _tail(n.func) in ("append", "extend")):
             d = dotted(call.func) or ""
             if "additional_endpoints" in d and call.args:
                 inner = call.args[0].value
