@@ -33,7 +33,7 @@ def _jobs(value: str) -> int:
     return n
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     from upgradelint.formats import FORMATS
 
     p = argparse.ArgumentParser(prog="upgradelint", description="Catch changes that break rolling upgrades.")
@@ -77,16 +77,17 @@ def _parser() -> argparse.ArgumentParser:
     fp.add_argument("--no-cache", action="store_true", help="do not read or write the fact cache")
     d = sub.add_parser("demo", help="build a small Nova-like project, break it, and check it")
     d.add_argument("--keep", metavar="DIR", help="build the demo in DIR and keep it")
-    from upgradelint.review import add_arguments as review_arguments
+    r = sub.add_parser("review", help="check the change and post findings as Gerrit or GitHub line comments")
+    if argv is None or "review" in argv:  # the HTTP machinery is imported only when it is used
+        from upgradelint.review import add_arguments as review_arguments
 
-    review_arguments(sub.add_parser("review", help="check the change and post findings as Gerrit or GitHub "
-                                    "line comments"))
+        review_arguments(r)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = _parser()
+    parser = _parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:

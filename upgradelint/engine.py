@@ -174,6 +174,9 @@ def check(opts: Options) -> Result:
         if _wanted(rel, text):
             texts[rel] = (text, raw)
 
+    if not texts:
+        return result  # no file any family wants: nothing to parse, no rule to run
+
     store = FactStore(opts.use_cache and cfg.cache, opts.jobs or cfg.jobs)
     try:
         head = store.facts_for(texts)

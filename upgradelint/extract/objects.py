@@ -3,10 +3,12 @@ VERSION, fields and remotable method signatures."""
 
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass
 
-import libcst as cst
+from upgradelint._lazy import cst
 
 from upgradelint.extract import Span, is_test_path
 from upgradelint.extract.static import call_name, dotted, evaluate, normalized_code
@@ -214,48 +216,54 @@ def _extra(parsed, with_lines: bool):
     return ObjectsExtra(summary=summary, history=history, guards=guards)
 
 
-class _GuardVisitor(cst.CSTVisitor):
-    def __init__(self):
-        self.found = []
+@functools.lru_cache(maxsize=None)
+def _guard_visitor():
+    """_GuardVisitor, built on first use so that importing this module does not import libcst."""
 
-    def visit_If(self, node: cst.If):
-        version = _version_test(node.test)
-        if version is None:
+    class _GuardVisitor(cst.CSTVisitor):
+        def __init__(self):
+            self.found = []
+
+        def visit_If(self, node: cst.If):
+            version = _version_test(node.test)
+            if version is None:
+                return True
+            keys = set()
+
+            def add(node):
+                v = evaluate(node)
+                if isinstance(v, str):
+                    keys.add(v)
+
+            class Strings(cst.CSTVisitor):
+                # the keys a backport touches: 'x' in primitive, primitive['x'], primitive.pop('x')
+                def visit_Comparison(self, c):
+                    if any(isinstance(t.operator, (cst.In, cst.NotIn)) for t in c.comparisons):
+                        add(c.left)
+
+                def visit_SubscriptElement(self, e):
+                    if isinstance(e.slice, cst.Index):
+                        add(e.slice.value)
+
+                def visit_Call(self, c):
+                    if isinstance(c.func, cst.Attribute) and c.func.attr.value in ("pop", "get") and c.args:
+                        add(c.args[0].value)
+
+                def visit_Arg(self, a):
+                    # a helper given the field: raise_on_too_new_values(..., 'hw_vif_model', ...)
+                    if a.keyword is None:
+                        add(a.value)
+
+                def visit_Element(self, e):
+                    # a list of the field names the branch handles
+                    add(e.value)
+
+            node.test.visit(Strings())
+            node.body.visit(Strings())
+            self.found.append((version, tuple(sorted(keys)), node))
             return True
-        keys = set()
 
-        def add(node):
-            v = evaluate(node)
-            if isinstance(v, str):
-                keys.add(v)
-
-        class Strings(cst.CSTVisitor):
-            # the keys a backport touches: 'x' in primitive, primitive['x'], primitive.pop('x')
-            def visit_Comparison(self, c):
-                if any(isinstance(t.operator, (cst.In, cst.NotIn)) for t in c.comparisons):
-                    add(c.left)
-
-            def visit_SubscriptElement(self, e):
-                if isinstance(e.slice, cst.Index):
-                    add(e.slice.value)
-
-            def visit_Call(self, c):
-                if isinstance(c.func, cst.Attribute) and c.func.attr.value in ("pop", "get") and c.args:
-                    add(c.args[0].value)
-
-            def visit_Arg(self, a):
-                # a helper given the field: raise_on_too_new_values(..., 'hw_vif_model', ...)
-                if a.keyword is None:
-                    add(a.value)
-
-            def visit_Element(self, e):
-                # a list of the field names the branch handles
-                add(e.value)
-
-        node.test.visit(Strings())
-        node.body.visit(Strings())
-        self.found.append((version, tuple(sorted(keys)), node))
-        return True
+    return _GuardVisitor
 
 
 def _version_test(test):
@@ -274,7 +282,7 @@ def _version_test(test):
 
 
 def _guards(parsed, fn, with_lines) -> tuple:
-    vis = _GuardVisitor()
+    vis = _guard_visitor()()
     fn.body.visit(vis)
     return tuple((ver, keys, parsed.span(node).line if with_lines else 0) for ver, keys, node in vis.found)
 

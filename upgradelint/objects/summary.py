@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import libcst as cst
+from upgradelint._lazy import cst
 
 from upgradelint.extract.static import dotted
 
-_BINOPS = {cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Modulo: "%", cst.BitOr: "|"}
+_BINOP_NAMES = {"Add": "+", "Subtract": "-", "Multiply": "*", "Modulo": "%", "BitOr": "|"}
 
 
 def ir(node) -> tuple:
@@ -77,7 +77,7 @@ def ir(node) -> tuple:
                 args.append(ir(a.value))
         return ("call", ir(node.func), tuple(args), tuple(kwargs))
     if isinstance(node, cst.BinaryOperation):
-        op = _BINOPS.get(type(node.operator))
+        op = _BINOP_NAMES.get(type(node.operator).__name__)
         if op is None:
             return ("?", "binop")
         return ("bin", op, ir(node.left), ir(node.right))
