@@ -260,3 +260,13 @@ def test_base_branch_that_moved_on_is_compared_at_the_merge_base(tmp_path):
     assert codes(run(tmp_path, base="main")) == []
     write(tmp_path, {MIGRATION_PATH: MIGRATION_DROP})
     assert codes(run(tmp_path, base="main")) == [("UPG301", MIGRATION_PATH, 8)]
+
+
+def test_root_without_markers_is_the_current_directory(tmp_path, monkeypatch):
+    from upgradelint.project import find_root
+
+    write(tmp_path, {"proj/db/migrations/versions/x.py": "x = 1\n"})
+    monkeypatch.chdir(tmp_path)
+    assert find_root("proj/db/migrations/versions/x.py") == str(tmp_path)
+    write(tmp_path, {"proj/setup.cfg": ""})
+    assert find_root("proj/db/migrations/versions/x.py") == str(tmp_path / "proj")

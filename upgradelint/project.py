@@ -9,19 +9,31 @@ from upgradelint.model import UsageError
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "tox.ini", ".git")
 
 
-def find_root(start: str) -> str:
-    """The nearest directory upward holding a root marker; ``start`` otherwise."""
-    start = os.path.abspath(start)
-    if os.path.isfile(start):
-        start = os.path.dirname(start)
+def _marked(start: str) -> str | None:
     cur = start
     while True:
         if any(os.path.exists(os.path.join(cur, m)) for m in ROOT_MARKERS):
             return cur
         parent = os.path.dirname(cur)
         if parent == cur:
-            return start
+            return None
         cur = parent
+
+
+def find_root(start: str) -> str:
+    """The nearest directory upward from ``start`` holding a root marker; else
+    the current directory when ``start`` is inside it (an unpacked release has
+    no marker); else ``start`` itself."""
+    start = os.path.abspath(start)
+    if os.path.isfile(start):
+        start = os.path.dirname(start)
+    found = _marked(start)
+    if found:
+        return found
+    cwd = os.getcwd()
+    if start == cwd or start.startswith(cwd.rstrip(os.sep) + os.sep):
+        return _marked(cwd) or cwd
+    return start
 
 
 def relpath(path: str, root: str) -> str:
