@@ -69,6 +69,8 @@ def main() -> int:
             t, _ = timed(ul + [rpc], tree, {"UPGRADELINT_CACHE_DIR": fresh})
             shutil.rmtree(fresh, ignore_errors=True)
             rows.append((f"upgradelint check {rpc} (cold)", t))
+            t, _ = timed(ul + [rpc], tree, env, args.repeat)
+            rows.append((f"upgradelint check {rpc} (warm cache)", t))
     finally:
         shutil.rmtree(cache, ignore_errors=True)
     peers = []

@@ -18,6 +18,7 @@ from upgradelint.model import FileError, Result, UsageError
 from upgradelint.source import SourceError, decode
 
 PARALLEL_MIN_FILES = 6
+PARALLEL_MIN_BYTES = 150_000  # two big files (a manager next to its rpcapi) are worth a worker each
 
 
 @dataclass
@@ -105,7 +106,8 @@ class FactStore:
         return out
 
     def _run(self, todo):
-        if self.jobs <= 1 or len(todo) < PARALLEL_MIN_FILES:
+        if self.jobs <= 1 or len(todo) < 2 or (
+                len(todo) < PARALLEL_MIN_FILES and sum(len(t) for _, t in todo) < PARALLEL_MIN_BYTES):
             return [_extract_job(item) for item in todo]
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
