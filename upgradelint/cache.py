@@ -78,3 +78,35 @@ class FactCache:
         if self.db is not None:
             self.db.close()
             self.db = None
+
+
+# A second use of the same store: results derived from files the facts do not
+# cover (modules the fingerprint reads lazily, library sources, stubs), keyed
+# by namespace and content. The engine switches it with the run's cache setting.
+_aux: FactCache | None = None
+_aux_enabled = True
+
+
+def configure(enabled: bool) -> None:
+    global _aux, _aux_enabled
+    _aux_enabled = enabled
+    if not enabled and _aux is not None:
+        _aux.close()
+        _aux = None
+
+
+def cached(namespace: str, data: bytes, compute):
+    """``compute()``, memoised on disk by (namespace, data); None is not stored."""
+    global _aux
+    if not _aux_enabled:
+        return compute()
+    if _aux is None:
+        _aux = FactCache(True)
+    k = key(namespace, data)
+    hit = _aux.get_many([k]).get(k)
+    if hit is not None:
+        return hit
+    value = compute()
+    if value is not None:
+        _aux.put_many({k: value})
+    return value

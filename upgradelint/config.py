@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import configparser
 import fnmatch
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -66,7 +67,30 @@ class Config:
 
     def is_excluded(self, relpath: str) -> bool:
         patterns = (self.exclude or DEFAULT_EXCLUDE) + self.extend_exclude
-        return any(_path_matches(relpath, p) for p in patterns)
+        segment_re, path_re = _compiled(patterns)
+        if segment_re is not None and any(segment_re.match(part) for part in relpath.split("/")):
+            return True
+        return path_re is not None and path_re.match(relpath) is not None
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(patterns: tuple[str, ...]):
+    """One regex for bare names (any path segment), one for path globs (the
+    path or a directory above it): the same semantics as _path_matches."""
+    bare, paths = [], []
+    for p in patterns:
+        p = p.strip().rstrip("/")
+        if p.startswith("./"):
+            p = p[2:]
+        if not p:
+            continue
+        (paths if "/" in p else bare).append(p)
+        if "/" not in p:
+            paths.append(p)
+    seg = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in bare)) if bare else None
+    full = re.compile("|".join(f"(?:{fnmatch.translate(p)})|(?:{fnmatch.translate(p + '/*')})" for p in paths)) \
+        if paths else None
+    return seg, full
 
 
 def _path_matches(relpath: str, pattern: str) -> bool:

@@ -179,6 +179,9 @@ def check(opts: Options) -> Result:
     if not texts:
         return result  # no file any family wants: nothing to parse, no rule to run
 
+    from upgradelint import cache as cache_mod
+
+    cache_mod.configure(opts.use_cache and cfg.cache)
     store = FactStore(opts.use_cache and cfg.cache, opts.jobs or cfg.jobs)
     try:
         head = store.facts_for(texts)

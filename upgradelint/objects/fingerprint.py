@@ -157,9 +157,7 @@ class World:
         from upgradelint.objects.stubs import STUBS
 
         if name in STUBS:
-            import libcst as cst
-
-            return summarize(name.replace(".", "/") + ".py", cst.parse_module(STUBS[name]), modname=name)
+            return _parse_text(STUBS[name], name.replace(".", "/") + ".py", name)
         return None
 
     # -- names -----------------------------------------------------------
@@ -694,25 +692,31 @@ def _parse_file(path: str, rel: str, modname: str) -> ModuleSummary | None:
     key = (path, st.st_mtime_ns, st.st_size, modname)
     if key in _PARSED:
         return _PARSED[key]
-    import libcst as cst
-
     try:
-        with open(path, encoding="utf-8") as fh:
-            module = cst.parse_module(fh.read())
-    except (OSError, UnicodeDecodeError, cst.ParserSyntaxError, RecursionError):
+        with open(path, "rb") as fh:
+            data = fh.read()
+        text = data.decode("utf-8")
+    except (OSError, UnicodeDecodeError):
         return None
-    summary = summarize(rel, module, modname=modname)
+    summary = _parse_text(text, rel, modname, data)
     _PARSED[key] = summary
     return summary
 
 
-def _parse_text(text: str, rel: str, modname: str) -> ModuleSummary | None:
-    import libcst as cst
+def _parse_text(text: str, rel: str, modname: str, data: bytes | None = None) -> ModuleSummary | None:
+    """A module's summary, cached on disk by content (parsing is the cost)."""
+    from upgradelint.cache import cached
 
-    try:
-        return summarize(rel, cst.parse_module(text), modname=modname)
-    except (cst.ParserSyntaxError, RecursionError):
-        return None
+    def compute():
+        import libcst as cst
+
+        try:
+            return summarize(rel, cst.parse_module(text), modname=modname)
+        except (cst.ParserSyntaxError, RecursionError):
+            return None
+
+    raw = data if data is not None else text.encode("utf-8", "surrogatepass")
+    return cached(f"objects-summary\0{modname}\0{rel}", raw, compute)
 
 
 def _installed_source(name: str) -> str | None:
