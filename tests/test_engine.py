@@ -270,3 +270,16 @@ def test_root_without_markers_is_the_current_directory(tmp_path, monkeypatch):
     assert find_root("proj/db/migrations/versions/x.py") == str(tmp_path)
     write(tmp_path, {"proj/setup.cfg": ""})
     assert find_root("proj/db/migrations/versions/x.py") == str(tmp_path / "proj")
+
+
+def test_readme_config_example_is_valid():
+    import re as re_
+
+    from upgradelint.config import from_mapping, tomllib
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "README.md"), encoding="utf-8") as fh:
+        text = fh.read()
+    block = re_.search(r"```toml\n(\[tool\.upgradelint\].*?)```", text, re_.S).group(1)
+    cfg = from_mapping(tomllib.loads(block)["tool"]["upgradelint"], "README")
+    assert cfg.severity["UPG107"] == "off" and cfg.rpc_version_caps is False
