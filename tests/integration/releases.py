@@ -5,6 +5,7 @@ projects ship their full source and unit tests."""
 from __future__ import annotations
 
 import glob
+import re
 import os
 import subprocess
 import sys
@@ -44,7 +45,7 @@ def tree(name: str, version: str | None = None) -> str:
         return dest
     wheels = os.path.join(root, "wheels")
     os.makedirs(wheels, exist_ok=True)
-    dist = name.replace("-", "_")
+    dist = re.sub(r"[-.]", "_", name)
     found = glob.glob(os.path.join(wheels, f"{dist}-{version}-*.whl"))
     if not found:
         proc = subprocess.run(

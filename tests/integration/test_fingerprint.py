@@ -39,3 +39,15 @@ def test_cli_prints_fingerprints(release_tree, capsys):
     assert main(["fingerprint", release_tree("cinder")]) == 0
     out = capsys.readouterr().out
     assert "Volume " in out and "1.9-" in out and "recorded" not in out
+
+
+def test_real_oslo_versionedobjects_source_gives_the_same_hashes(release_tree):
+    """A nova developer's venv has oslo.versionedobjects installed: reading its
+    real source must not change (or lose) any fingerprint."""
+    root, facts = F.tree_facts(release_tree("nova"))
+    ovo = release_tree("oslo.versionedobjects", "3.12.0")
+    records = F.records_from_facts(facts)
+    plain = F.compare(F.world_from_facts(facts, root, ()), records)
+    with_ovo = F.compare(F.world_from_facts(facts, root, (ovo,)), records)
+    assert [exp for *_, exp in with_ovo] == [exp for *_, exp in plain]
+    assert all(exp == r.value for _, r, _, exp in with_ovo)

@@ -138,7 +138,12 @@ class World:
 
     def _load(self, name: str) -> ModuleSummary | None:
         rel = name.replace(".", "/")
-        roots = ([self.root] if self.root else []) + list(self.source_paths)
+        from upgradelint.objects.stubs import STUBS
+
+        # The stubs model exactly what the hash sees of oslo.versionedobjects and
+        # cursive; their real sources (installed, or on a source path) use
+        # constructs the evaluator leaves unresolved. The project's own copy wins.
+        roots = ([self.root] if self.root else []) + ([] if name in STUBS else list(self.source_paths))
         for r in roots:
             for cand in (rel + ".py", rel + "/__init__.py"):
                 if r == self.root and self.overlay is not None:
@@ -150,12 +155,10 @@ class World:
                 path = os.path.join(r, cand)
                 if os.path.isfile(path):
                     return _parse_file(path, cand, name)
-        if self.use_installed:
+        if self.use_installed and name not in STUBS:
             path = _installed_source(name)
             if path:
                 return _parse_file(path, path, name)
-        from upgradelint.objects.stubs import STUBS
-
         if name in STUBS:
             return _parse_text(STUBS[name], name.replace(".", "/") + ".py", name)
         return None
