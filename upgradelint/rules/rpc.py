@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 import dataclasses
 import os
 
@@ -1288,13 +1290,23 @@ class MajorBumpWithoutCompatEndpoint(Rule):
 # ---------------------------------------------------------------- UPG107
 
 
+OPENSTACK_RELEASES = (
+    "austin", "bexar", "cactus", "diablo", "essex", "folsom", "grizzly", "havana", "icehouse", "juno", "kilo",
+    "liberty", "mitaka", "newton", "ocata", "pike", "queens", "rocky", "stein", "train", "ussuri", "victoria",
+    "wallaby", "xena", "yoga", "zed", "antelope", "bobcat", "caracal", "dalmatian", "epoxy", "flamingo",
+    "gazpacho", "hibiscus",
+)
+_RELEASE_INDEX = {name: i for i, name in enumerate(OPENSTACK_RELEASES)}
+
+
 class AliasTableHygiene(Rule):
     """
     ## What it does
     Checks `VERSION_ALIASES` tables (release name to the newest RPC version
     that release can handle): a value above the newest version in the client's
     history docstring, a value lower than the one of the release before it
-    (entries are in release order), and a release named twice.
+    (entries are in release order), a release named twice, a misspelt
+    OpenStack release name, and releases out of their order.
 
     Repeated values are fine (`'newton': '4.13', 'ocata': '4.13'`).
 
@@ -1320,6 +1332,9 @@ class AliasTableHygiene(Rule):
     messages = {
         "order": "{cls}.VERSION_ALIASES['{release}'] = '{version}' is lower than '{prev}' of the release before",
         "dup": "{cls}.VERSION_ALIASES names '{release}' twice",
+        "spelling": "{cls}.VERSION_ALIASES: '{release}' is not an OpenStack release; did you mean '{known}'?",
+        "sequence": "{cls}.VERSION_ALIASES: '{release}' comes after '{prev}' but is an older release; "
+                    "keep the table in release order",
     }
     severity = "error"
     INVALID = [
@@ -1335,6 +1350,8 @@ class AliasTableHygiene(Rule):
                     'queens': '4.4',
                     'rocky': '4.3',  # expect: UPG107
                     'stein': '4.6',  # expect: UPG107
+                    'trian': '4.5',  # expect: UPG107
+                    'pike': '4.5',  # expect: UPG107
                 }
 
                 def select_destinations(self, ctxt, spec):
@@ -1375,8 +1392,23 @@ class AliasTableHygiene(Rule):
                 top = _max(client.history)
                 seen = set()
                 prev = None
+                prev_known = None
                 for release, version, span in client.aliases:
                     symbol = f"{client.name}.VERSION_ALIASES.{release}"
+                    if release in _RELEASE_INDEX:
+                        if prev_known is not None and _RELEASE_INDEX[release] < _RELEASE_INDEX[prev_known]:
+                            ctx.report(self, path, span, symbol, variant="sequence", cls=client.name,
+                                       release=release, prev=prev_known)
+                            seen.add(release)
+                            continue
+                        prev_known = release
+                    else:
+                        close = difflib.get_close_matches(release, OPENSTACK_RELEASES, n=1, cutoff=0.75)
+                        if close:  # an unknown name far from every release may be a future one: say nothing
+                            ctx.report(self, path, span, symbol, variant="spelling", cls=client.name,
+                                       release=release, known=close[0])
+                            seen.add(release)
+                            continue
                     if release in seen:
                         ctx.report(self, path, span, symbol, variant="dup", cls=client.name, release=release)
                     elif top and _gt(version, top):
