@@ -13,10 +13,14 @@ class _LazyModule:
         self._mod = None
 
     def __getattr__(self, attr):
+        # only called for names not yet cached on the instance: hot loops
+        # (isinstance(node, cst.Call)) then pay a plain attribute lookup
         mod = self._mod
         if mod is None:
             mod = self._mod = importlib.import_module(self._name)
-        return getattr(mod, attr)
+        value = getattr(mod, attr)
+        setattr(self, attr, value)
+        return value
 
 
 cst = _LazyModule("libcst")

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from upgradelint._lazy import cst
 
 from upgradelint.extract import Span, is_test_path
+from upgradelint.extract.walk import preorder
 from upgradelint.extract.static import (
     call_name, dotted, evaluate, has_star_kwargs, kwarg, last_name, module_constants, positional, version_tuple,
 )
@@ -197,32 +198,14 @@ def history_versions(doc: str | None) -> tuple[str, ...]:
 
 
 def _contains(node, pred) -> bool:
-    found = []
-
-    class V(cst.CSTVisitor):
-        def on_visit(self, n):
-            if found:
-                return False
-            if pred(n):
-                found.append(n)
-                return False
-            return True
-
-    node.visit(V())
-    return bool(found)
+    return any(pred(n) for n in preorder(node))
 
 
 def _find(node, pred) -> list:
-    found = []
-
-    class V(cst.CSTVisitor):
-        def on_visit(self, n):
-            if pred(n):
-                found.append(n)
-            return not isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) or n is node
-
-    node.visit(V())
-    return found
+    """Matches under ``node`` in source order, not entering nested defs,
+    classes or lambdas."""
+    skip = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+    return [n for n in preorder(node, lambda n: not isinstance(n, skip) or n is node) if pred(n)]
 
 
 def _tail(func) -> str | None:
