@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from upgradelint._lazy import cst
 
 from upgradelint.extract import Span, is_test_path
+from upgradelint.extract.walk import fast_visit
 from upgradelint.extract.static import UNKNOWN, dotted, evaluate, kwarg, module_constants, positional
 
 _PATH_RE = re.compile(r"(^|/)(alembic_migrations|alembic|migrations|migrate_repo|legacy_migrations|"
@@ -258,7 +259,7 @@ def _op_collector():
             saved_names = dict(self.names)  # local constants do not leak out of the function
             self.helper = helper
             self.code.append(self.parsed.code(fn.body))
-            fn.body.visit(self)
+            fast_visit(fn.body, self)
             self.helper = saved
             self.names = saved_names
             self.stack.pop()
@@ -280,14 +281,14 @@ def _op_collector():
             for i, v in enumerate(values):
                 self.names[var] = cst.SimpleString(repr(v))
                 self.iteration.append(i)
-                node.body.visit(self)
+                fast_visit(node.body, self)
                 self.iteration.pop()
             if saved is UNKNOWN:
                 self.names.pop(var, None)
             else:
                 self.names[var] = saved
             if node.orelse is not None:
-                node.orelse.visit(self)
+                fast_visit(node.orelse, self)
             return False
 
         def visit_Lambda(self, node) -> bool:
@@ -796,7 +797,7 @@ def collector_order(collector, funcs) -> list[str]:
                 if isinstance(node.func, cst.Name) and node.func.value in funcs:
                     found.add(node.func.value)
 
-        fn.body.visit(V())
+        fast_visit(fn.body, V())
         calls[name] = found
     i = 0
     while i < len(seen):
@@ -815,7 +816,7 @@ def _returns(fn: cst.FunctionDef):
             if node.value is not None:
                 out.append(node.value)
 
-    fn.body.visit(V())
+    fast_visit(fn.body, V())
     return out
 
 
@@ -931,7 +932,7 @@ def _extract_test_exceptions(parsed, facts) -> None:
             if isinstance(node.target, cst.Name) and node.target.value in _EXCEPTION_NAMES and node.value is not None:
                 _literals(node.value, found)
 
-    parsed.module.visit(V())
+    fast_visit(parsed.module, V())
     if found:
         facts.extra["migration_exceptions"] = tuple(dict.fromkeys(found))
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from upgradelint._lazy import cst
 
 from upgradelint.extract import Span, is_test_path
+from upgradelint.extract.walk import fast_visit
 from upgradelint.extract.static import call_name, dotted, evaluate, normalized_code
 from upgradelint.objects.summary import RECORD_TABLES, ObjectsExtra, Record, summarize
 
@@ -283,7 +284,7 @@ def _version_test(test):
 
 def _guards(parsed, fn, with_lines) -> tuple:
     vis = _guard_visitor()()
-    fn.body.visit(vis)
+    fast_visit(fn.body, vis)
     return tuple((ver, keys, parsed.span(node).line if with_lines else 0) for ver, keys, node in vis.found)
 
 

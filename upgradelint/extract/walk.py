@@ -39,3 +39,21 @@ def preorder(node, descend=None):
         yield n
         if descend is None or descend(n):
             stack.extend(reversed(children(n)))
+
+
+def fast_visit(node, visitor) -> None:
+    """Drive a ``CSTVisitor``'s ``visit_X``/``leave_X`` hooks over the tree
+    without LibCST's node rebuilding. Children come in field order, which is
+    source order everywhere the extractors look (statements, calls, arguments,
+    assignments, with-items, loops); it differs from LibCST only for
+    decorators, keyword names and ``a if b else c``."""
+    on_visit, on_leave = visitor.on_visit, visitor.on_leave
+    stack = [(node, False)]
+    while stack:
+        n, leaving = stack.pop()
+        if leaving:
+            on_leave(n)
+            continue
+        stack.append((n, True))
+        if on_visit(n):
+            stack.extend((c, False) for c in reversed(children(n)))
