@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from upgradelint.extract import Span
+from upgradelint.extract import Span, is_test_path
 from upgradelint.model import Replacement
 from upgradelint.rules import Context, Invalid, Rule, Valid
 
@@ -542,6 +542,7 @@ class RecordedFingerprintStale(Rule):
                         "add OBJ_VERSIONS.add('{next}', {{'{cls}': '{version}'}})",
         "release": "{cls}: VERSION is '{version}' but RELEASE_MAPPING['master'] starts with '{listed}'; "
                    "put '{version}' first",
+        "missing": "{cls} is a new registered object with no {table} entry; add '{cls}': '{expected}'",
     }
     severity = "error"
     scope = "any"
@@ -717,6 +718,31 @@ class RecordedFingerprintStale(Rule):
         self._history(ctx, a)
         self._obj_versions(ctx, a)
         self._release_mapping(ctx, a)
+        self._unrecorded(ctx, a)
+
+    def _unrecorded(self, ctx, a):
+        """With --base: an object the change registers for the first time, in a
+        project that records fingerprints, must get its record (the project's
+        hash test fails otherwise)."""
+        if ctx.base is None:
+            return
+        records = list(a.records())
+        tables = {r.table for _, r in records} - {"notification_object_data"}
+        if not tables:
+            return
+        table = "object_data" if "object_data" in tables else sorted(tables)[0]
+        recorded = {r.name for _, r in records if r.table == table}
+        for name in sorted(a.refs):
+            if name in recorded or name in a.base_refs:
+                continue
+            rel, span = a.version_span(name)
+            if rel is None or is_test_path(rel) or not a.changed(rel):
+                continue
+            fp = a.fp(name)
+            if fp is None or fp.value is None:
+                continue  # unresolved: no expected string to offer
+            ctx.report(self, rel, span, f"{table}.{name}", variant="missing", cls=name, table=table,
+                       expected=fp.value)
 
     def _history(self, ctx, a):
         if ctx.base is None:
