@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from upgradelint._lazy import cst
 
 from upgradelint.extract import Span, is_test_path
-from upgradelint.extract.walk import preorder
+from upgradelint.extract.walk import fast_visit, preorder
 from upgradelint.extract.static import (
     call_name, dotted, evaluate, has_star_kwargs, kwarg, last_name, module_constants, positional, version_tuple,
 )
@@ -482,7 +482,7 @@ class _Client:
     # one method -----------------------------------------------------
     def method(self, fn: cst.FunctionDef):
         scan = _scan_class()(self.is_guard)
-        fn.body.visit(scan)
+        fast_visit(fn.body, scan)
         guards: set[str] = set()
         for c in scan.guard_calls:
             guards.update(self.guard_versions(c, scan))
