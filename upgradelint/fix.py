@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 
-from upgradelint.source import SourceError, decode
+from upgradelint.source import LINE_RE, SourceError, decode, detect_encoding
 
-_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
 @dataclass
@@ -25,7 +23,7 @@ class FixReport:
 
 def _offsets(text: str) -> list[int]:
     starts, pos = [0], 0
-    for m in _LINE_RE.finditer(text):
+    for m in LINE_RE.finditer(text):
         pos = m.end()
         starts.append(pos)
     return starts
@@ -78,12 +76,7 @@ def apply(root: str, findings, unsafe: bool = False, dry_run: bool = False) -> F
                 text.splitlines(True), result.splitlines(True), f"a/{rel}", f"b/{rel}")))
             report.fixed[rel] = count
             continue
-        bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
-        encoding = "utf-8"
-        m = re.match(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", raw.split(b"\n", 1)[0]) or (
-            re.match(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", (raw.split(b"\n", 2) + [b""])[1]))
-        if m:
-            encoding = m.group(1).decode("ascii")
+        encoding, bom = detect_encoding(raw)
         try:
             data = bom + result.encode(encoding)
         except UnicodeEncodeError:

@@ -100,9 +100,6 @@ def _syntax_error(relpath: str, text: str, exc) -> str:
     return f"LibCST cannot parse this file (line {exc.raw_line}, column {exc.raw_column}): {first}"
 
 
-_LINES_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-
-
 class Parsed:
     """One parsed file, with positions resolved lazily on first use, so a file
     that yields no facts never pays for PositionProvider."""
@@ -124,7 +121,9 @@ class Parsed:
     def text_of(self, node) -> str:
         """The source lines a node spans (cheap once positions exist)."""
         if self._lines is None:
-            self._lines = _LINES_RE.findall(self.text)  # LibCST's line breaks, not str.splitlines
+            from upgradelint.source import LINE_RE
+
+            self._lines = LINE_RE.findall(self.text)
         span = self.span(node)
         return "".join(self._lines[span.line - 1:span.end_line])
 
