@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "demo_project")
-GIT_ENV = {"GIT_AUTHOR_NAME": "demo", "GIT_AUTHOR_EMAIL": "demo@example.com", "GIT_COMMITTER_NAME": "demo",
-           "GIT_COMMITTER_EMAIL": "demo@example.com", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 EXPECTED = ("UPG101", "UPG201", "UPG301")
 
 
 def _git(cwd: str, *args: str) -> None:
-    subprocess.run(("git", *args), cwd=cwd, check=True, capture_output=True, env={**os.environ, **GIT_ENV})
+    from upgradelint.git import scratch
+
+    scratch(cwd, *args)
 
 
 def build(dest: str) -> None:

@@ -10,6 +10,18 @@ from dataclasses import dataclass, field
 
 from upgradelint.model import UsageError
 
+# identity and isolation for the scratch repos upgradelint itself creates (demo, tests)
+SCRATCH_ENV = {"GIT_AUTHOR_NAME": "upgradelint", "GIT_AUTHOR_EMAIL": "upgradelint@example.com",
+               "GIT_COMMITTER_NAME": "upgradelint", "GIT_COMMITTER_EMAIL": "upgradelint@example.com",
+               "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def scratch(cwd: str, *args: str) -> str:
+    """Run git in a scratch repo of our own; raises CalledProcessError on failure."""
+    return subprocess.run(("git", *args), cwd=cwd, check=True, capture_output=True, text=True,
+                          env={**os.environ, **SCRATCH_ENV}).stdout
+
+
 _HUNK_RE = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
 

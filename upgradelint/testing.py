@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import tempfile
 
-EXPECT_RE = re.compile(r"#\s*expect:\s*((?:UPG\d{3}[,\s]*)+)")
+from upgradelint.git import SCRATCH_ENV as GIT_ENV  # noqa: F401 - the name tests import
+from upgradelint.git import scratch as git
 
-GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+EXPECT_RE = re.compile(r"#\s*expect:\s*((?:UPG\d{3}[,\s]*)+)")
 
 
 def expected(files: dict) -> set[tuple[str, str, int]]:
@@ -32,11 +31,6 @@ def write_tree(root: str, files: dict) -> None:
         os.makedirs(os.path.dirname(full), exist_ok=True)
         with open(full, "w", encoding="utf-8") as fh:
             fh.write(code)
-
-
-def git(root: str, *args: str) -> str:
-    return subprocess.run(("git", *args), cwd=root, check=True, capture_output=True, text=True,
-                          env={**os.environ, **GIT_ENV}).stdout
 
 
 def make_repo(root: str, before: dict | None, after: dict) -> str | None:
