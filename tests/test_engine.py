@@ -283,3 +283,18 @@ def test_readme_config_example_is_valid():
     block = re_.search(r"```toml\n(\[tool\.upgradelint\].*?)```", text, re_.S).group(1)
     cfg = from_mapping(tomllib.loads(block)["tool"]["upgradelint"], "README")
     assert cfg.severity["UPG107"] == "off" and cfg.rpc_version_caps is False
+
+
+def test_base_reader_batches_late_reads(tmp_path, monkeypatch):
+    from upgradelint import engine as eng, git as g
+
+    init_repo(tmp_path, {"a.py": "a = 1\n", "b.py": "b = 1\n", "c.py": "c = 1\n"})
+    write(tmp_path, {"a.py": "a = 2\n", "b.py": "b = 2\n", "c.py": "c = 2\n", "new.py": "n = 1\n"})
+    calls = []
+    real = g.read_blobs
+    monkeypatch.setattr(g, "read_blobs", lambda *a: calls.append(a[2]) or real(*a))
+    reader = eng.BaseReader(str(tmp_path), str(tmp_path), g.diff(str(tmp_path), "HEAD"))
+    assert reader.read(["a.py"]) == {"a.py": b"a = 1\n"}
+    assert reader.read(["b.py"]) == {"b.py": b"b = 1\n"}  # sweeps every other changed file at once
+    assert reader.read(["c.py", "new.py"]) == {"c.py": b"c = 1\n"}
+    assert calls == [["a.py"], ["b.py", "c.py"]]

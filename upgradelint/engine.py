@@ -14,7 +14,7 @@ from upgradelint import config as config_mod
 from upgradelint import git, project
 from upgradelint.cache import FactCache, key
 from upgradelint.extract import FileFacts, extract, families, suppressed
-from upgradelint.model import FileError, Result, UsageError
+from upgradelint.model import FileError, Result
 from upgradelint.source import SourceError, decode
 
 PARALLEL_MIN_FILES = 6
@@ -187,7 +187,8 @@ def check(opts: Options) -> Result:
         head = store.facts_for(texts)
         targets = set(head)
         _add_context(root, head, paths if whole and diff is None else None, store, cfg, opts)
-        base = _base_facts(top, root, diff, head, store) if diff is not None else None
+        reader = BaseReader(top, root, diff) if diff is not None else None
+        base = _base_facts(reader, head, store) if reader is not None else None
     finally:
         store.close()
 
@@ -200,6 +201,7 @@ def check(opts: Options) -> Result:
     ctx = Context(head=head, base=base, diff=diff, config=cfg)
     ctx.targets = targets
     ctx.root = root
+    ctx.base_reader = reader
     rules = [cls() for code, cls in registry().items() if cfg.enabled(code)]
     for rule in rules:
         if rule.scope == "diff" and diff is None:
@@ -280,21 +282,42 @@ def _add_context(root, head, listing, store, cfg, opts):
             head[rel] = facts
 
 
-def _base_facts(top, root, diff, head, store) -> dict:
-    prefix = project.relpath(root, top)
-    prefix = "" if prefix == "." else prefix + "/"
-    wanted = {}
-    for p in head:
-        ch = diff.changes.get(p)
-        if ch is None or ch.status == "A":
-            continue
-        wanted[p] = prefix + (ch.old_path or p)
-    blobs = git.read_blobs(top, diff.commit, sorted(set(wanted.values())))
+class BaseReader:
+    """Base-commit bytes of changed files (project-relative paths), read through
+    ``git cat-file --batch`` and kept: the first request for a file the engine
+    did not read already fetches every other changed Python file in the same
+    batch, so late readers (the fingerprint's lazily read modules) cost no
+    git process each."""
+
+    def __init__(self, top: str, root: str, diff):
+        prefix = project.relpath(root, top)
+        self.top, self.diff = top, diff
+        self.prefix = "" if prefix == "." else prefix + "/"
+        self.blobs: dict[str, bytes | None] = {}
+        self._swept = False
+
+    def read(self, rels) -> dict[str, bytes]:
+        todo = [r for r in rels if r not in self.blobs]
+        if todo and self.blobs and not self._swept:
+            self._swept = True
+            todo = sorted(set(todo) | {p for p, ch in self.diff.changes.items()
+                                       if ch.status in ("M", "R") and p.endswith(".py") and p not in self.blobs})
+        wanted = {}
+        for r in todo:
+            ch = self.diff.changes.get(r)
+            if ch is None or ch.status == "A":
+                self.blobs[r] = None
+            else:
+                wanted[r] = self.prefix + (ch.old_path or r)
+        got = git.read_blobs(self.top, self.diff.commit, sorted(set(wanted.values()))) if wanted else {}
+        for r, gp in wanted.items():
+            self.blobs[r] = got.get(gp)
+        return {r: self.blobs[r] for r in rels if self.blobs.get(r) is not None}
+
+
+def _base_facts(reader: BaseReader, head, store) -> dict:
     texts = {}
-    for p, gp in wanted.items():
-        raw = blobs.get(gp)
-        if raw is None:
-            continue
+    for p, raw in reader.read(sorted(head)).items():
         try:
             texts[p] = (decode(raw), raw)
         except SourceError:

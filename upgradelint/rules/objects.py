@@ -87,8 +87,9 @@ class _Analysis:
                 elif ch.status != "A" and rel in ctx.base:
                     self.base_facts[rel] = ctx.base[rel]
             self.base = F.world_from_facts(self.base_facts, root, sources)
-            if root is not None:
-                self.base.overlay = _BaseReader(root, ctx.diff)
+            reader = getattr(ctx, "base_reader", None)
+            if reader is not None:
+                self.base.overlay = _BaseReader(reader, ctx.diff)
             self.base_refs = {ref.name: (ref, how) for ref, how in F.registered(self.base)}
 
     @classmethod
@@ -176,11 +177,11 @@ class _Analysis:
 
 class _BaseReader:
     """Base-tree text of modules the fingerprint reads lazily (enum constants
-    in non-object modules): changed files come from the base commit."""
+    in non-object modules): changed files come from the base commit, through
+    the engine's batched reader."""
 
-    def __init__(self, root, diff):
-        self.root, self.diff = root, diff
-        self.top = self.prefix = None
+    def __init__(self, reader, diff):
+        self.reader, self.diff = reader, diff
 
     def __call__(self, rel):
         ch = self.diff.changes.get(rel)
@@ -188,16 +189,10 @@ class _BaseReader:
             return None
         if ch.status == "A":
             return False
-        from upgradelint import git, project
         from upgradelint.source import SourceError, decode
 
         try:
-            if self.top is None:
-                self.top = git.toplevel(self.root)
-                p = project.relpath(self.root, self.top)
-                self.prefix = "" if p == "." else p + "/"
-            raw = git.read_blobs(self.top, self.diff.commit, [self.prefix + (ch.old_path or rel)])
-            blob = next(iter(raw.values()), None)
+            blob = self.reader.read([rel]).get(rel)
             return decode(blob) if blob is not None else False
         except (SourceError, OSError, Exception):  # noqa: BLE001 - a git problem: read the disk
             return None
