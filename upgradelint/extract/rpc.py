@@ -26,7 +26,8 @@ from upgradelint._lazy import cst
 from upgradelint.extract import Span, is_test_path
 from upgradelint.extract.walk import fast_visit, preorder
 from upgradelint.extract.static import (
-    call_name, dotted, evaluate, has_star_kwargs, kwarg, last_name, module_constants, positional, version_tuple,
+    call_name, dotted, evaluate, has_star_kwargs, kwarg, last_name, module_constants, positional, simple_assigns,
+    version_tuple,
 )
 
 SEND_ATTRS = ("call", "cast")
@@ -147,28 +148,12 @@ def _vkey(v: str):
 # ---------------------------------------------------------------- helpers
 
 def _class_attrs(cls: cst.ClassDef) -> dict:
-    out = {}
-    for stmt in cls.body.body:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                if isinstance(small, cst.Assign):
-                    for t in small.targets:
-                        if isinstance(t.target, cst.Name):
-                            out[t.target.value] = small.value
-    return out
+    return {name: small.value for name, small in simple_assigns(cls.body.body)}
 
 
 def _attr_nodes(cls: cst.ClassDef) -> dict:
     """Class attribute name -> the Assign statement's target node (for spans)."""
-    out = {}
-    for stmt in cls.body.body:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                if isinstance(small, cst.Assign):
-                    for t in small.targets:
-                        if isinstance(t.target, cst.Name):
-                            out[t.target.value] = small
-    return out
+    return dict(simple_assigns(cls.body.body))
 
 
 def _docstring(body) -> str | None:

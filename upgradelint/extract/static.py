@@ -44,18 +44,26 @@ def positional(call: cst.Call) -> list:
     return [a.value for a in call.args if a.keyword is None and not a.star]
 
 
-def module_constants(module: cst.Module) -> dict[str, cst.BaseExpression]:
-    """Top-level ``NAME = expr`` assignments (last one wins)."""
-    out: dict[str, cst.BaseExpression] = {}
-    for stmt in module.body:
+def simple_assigns(statements, annotated: bool = False):
+    """``(name, statement)`` for each ``NAME = expr`` (and, if asked, ``NAME: T =
+    expr``) directly in a body, in order."""
+    for stmt in statements:
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 if isinstance(small, cst.Assign):
                     for t in small.targets:
                         if isinstance(t.target, cst.Name):
-                            out[t.target.value] = small.value
-                elif isinstance(small, cst.AnnAssign) and small.value is not None and isinstance(small.target, cst.Name):
-                    out[small.target.value] = small.value
+                            yield t.target.value, small
+                elif annotated and isinstance(small, cst.AnnAssign) and small.value is not None and \
+                        isinstance(small.target, cst.Name):
+                    yield small.target.value, small
+
+
+def module_constants(module: cst.Module) -> dict[str, cst.BaseExpression]:
+    """Top-level ``NAME = expr`` assignments (last one wins)."""
+    out: dict[str, cst.BaseExpression] = {}
+    for name, small in simple_assigns(module.body, annotated=True):
+        out[name] = small.value
     return out
 
 
