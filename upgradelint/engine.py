@@ -47,6 +47,7 @@ def choose_base(cli_value: str | None, cfg) -> str | None:
 
 
 _MEMO: dict = {}
+_PROCESS_FACTS: dict = {}  # content key -> facts, for memo (flake8) runs
 
 
 def load_config(opts: Options):
@@ -84,14 +85,20 @@ def _wanted(relpath: str, text: str) -> bool:
 class FactStore:
     """Facts for many files at once: cache first, then parallel extraction."""
 
-    def __init__(self, use_cache: bool, jobs: int | None):
+    def __init__(self, use_cache: bool, jobs: int | None, memo: bool = False):
         self.cache = FactCache(use_cache)
         self.jobs = jobs or os.cpu_count() or 1
+        # flake8 asks file by file in one process: keep facts unpickled between calls
+        self.memo = _PROCESS_FACTS if memo else None
 
     def facts_for(self, texts: dict[str, tuple[str, bytes]]) -> dict[str, FileFacts]:
         """texts: relpath -> (text, raw bytes), already prefiltered."""
         keys = {p: key(p, raw) for p, (_, raw) in texts.items()}
-        hits = self.cache.get_many(list(set(keys.values())))
+        memo = self.memo if self.memo is not None else {}
+        hits = {k: memo[k] for k in set(keys.values()) if k in memo}
+        hits.update(self.cache.get_many([k for k in set(keys.values()) if k not in hits]))
+        if self.memo is not None:
+            self.memo.update(hits)
         out: dict[str, FileFacts] = {}
         todo = []
         for p, k in keys.items():
@@ -103,6 +110,8 @@ class FactStore:
             new = dict(self._run(todo))
             out.update(new)
             self.cache.put_many({keys[p]: f for p, f in new.items()})
+            if self.memo is not None:
+                self.memo.update({keys[p]: f for p, f in new.items()})
         return out
 
     def _run(self, todo):
@@ -182,7 +191,7 @@ def check(opts: Options) -> Result:
     from upgradelint import cache as cache_mod
 
     cache_mod.configure(opts.use_cache and cfg.cache)
-    store = FactStore(opts.use_cache and cfg.cache, opts.jobs or cfg.jobs)
+    store = FactStore(opts.use_cache and cfg.cache, opts.jobs or cfg.jobs, memo=opts.memo)
     try:
         head = store.facts_for(texts)
         targets = set(head)

@@ -126,6 +126,12 @@ class _Analysis:
         except self.F.Unresolved:
             return None
 
+    def reportable(self, name: str) -> bool:
+        """Can a finding on this class's module be reported in this run? (A
+        flake8 or pre-commit run on one file need not hash every object.)"""
+        entry = self.refs.get(name)
+        return entry is not None and self.mod_path.get(entry[0].module) in self.ctx.targets
+
     def facts_obj(self, name: str):
         """(path, VersionedObject fact) of a registered head class."""
         entry = self.refs.get(name)
@@ -461,6 +467,8 @@ class FieldsChangedWithoutVersionBump(Rule):
 
     def _check_recorded(self, ctx, a):
         for rel, rec in a.records():
+            if not a.reportable(rec.name):
+                continue  # the finding would land outside this run's targets: skip the hash
             fp = a.expected(rec)
             if fp is None or fp.value is None or fp.value == rec.value:
                 continue
@@ -678,6 +686,8 @@ class RecordedFingerprintStale(Rule):
         if ctx.base is not None:
             base_records = {(r.table, r.name): r.value for _, r in a.records(base=True)}
         for rel, rec in a.records():
+            if rel not in ctx.targets and not a.reportable(rec.name):
+                continue  # reported on the record or the class: neither is a target of this run
             fp = a.expected(rec)
             if fp is None or fp.version is None:
                 continue
@@ -1414,6 +1424,8 @@ class RelationshipMapStale(Rule):
         a = _Analysis.of(ctx)
         F = a.F
         for name, (ref, how) in sorted(a.refs.items()):
+            if not a.reportable(name):
+                continue  # findings land on the class's module, which this run does not report on
             maps = []
             try:
                 if a.head.definer(ref, "child_versions") is not None:
