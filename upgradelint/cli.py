@@ -133,7 +133,7 @@ def _check(args) -> int:
                           config_file=args.config, jobs=args.jobs, use_cache=not args.no_cache,
                           disable_noqa=args.disable_noqa)
     result = engine.check(opts)
-    root, _ = engine.load_config(opts)
+    root = result.root
     color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     if args.format == "gerrit" and args.gerrit_robot_comments:
         from upgradelint.formats import gerrit
@@ -157,7 +157,7 @@ def _fix(args) -> int:
     opts = engine.Options(paths=args.paths or None, base=args.base, select=args.select, ignore=args.ignore,
                           config_file=args.config)
     result = engine.check(opts)
-    root, _ = engine.load_config(opts)
+    root = result.root
     report = fix.apply(root, result.findings, unsafe=args.unsafe_fixes, dry_run=args.diff)
     for rel, reason in report.skipped:
         print(f"upgradelint: {rel}: not fixed: {reason}", file=sys.stderr)

@@ -150,7 +150,7 @@ def check(opts: Options) -> Result:
     whole = not opts.sources and (not opts.paths or any(
         os.path.isdir(p) and os.path.abspath(p) == root for p in opts.paths))
     base_ref = choose_base(opts.base, cfg)
-    result = Result()
+    result = Result(root=root)
 
     diff = None
     top = None

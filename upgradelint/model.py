@@ -62,6 +62,7 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     checked: int = 0  # files read and prefiltered (parsed or not)
+    root: str = ""  # the project root the paths are relative to
 
     @property
     def exit_code(self) -> int:
