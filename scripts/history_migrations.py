@@ -37,8 +37,8 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from upgradelint import engine  # noqa: E402
-from upgradelint.extract import is_test_path  # noqa: E402
-from upgradelint.extract.migrations import is_migration_path  # noqa: E402
+from upgradelint.core.paths import is_test_path  # noqa: E402
+from upgradelint.families.migrations.facts import is_migration_path  # noqa: E402
 from upgradelint.testing import GIT_ENV  # noqa: E402
 
 _MODEL_PATH = re.compile(r"(/db/|model|/sql)")
@@ -104,7 +104,7 @@ def mutate(source: str) -> tuple[str, str] | None:
     drop_column of the same column; (new source, 'table.column')."""
     import libcst as cst
 
-    from upgradelint.extract.static import evaluate, module_constants, positional
+    from upgradelint.core.cst.static import evaluate, module_constants, positional
 
     module = cst.parse_module(source)
     names = module_constants(module)

@@ -9,7 +9,7 @@ import pytest
 from tests.helpers import (MIGRATION_ADD, MIGRATION_DROP, MIGRATION_PATH, RPCAPI_BAD, RPCAPI_GOOD, RPCAPI_PATH,
                            git, init_repo, write)
 from upgradelint import engine
-from upgradelint.model import Finding, UsageError
+from upgradelint.core.model import Finding, UsageError
 
 
 THREAD = ("UPG101", "UPG201", "UPG301")  # the foundation's rules; family tests cover the rest
@@ -195,7 +195,7 @@ def test_cache_is_reused_and_safe_to_delete(proj, tmp_path_factory, monkeypatch)
     monkeypatch.setenv("UPGRADELINT_CACHE_DIR", str(cache))
     first = codes(run(proj, use_cache=True))
     assert os.listdir(cache)
-    import upgradelint.engine as eng
+    import upgradelint.engine.pipeline as eng
 
     monkeypatch.setattr(eng, "extract", lambda *a: pytest.fail("cache miss"))
     assert codes(run(proj, use_cache=True)) == first
@@ -228,7 +228,7 @@ def test_json_shape(proj):
 
 
 def test_git_diff_statuses_and_lines(tmp_path):
-    from upgradelint import git as g
+    from upgradelint.engine import gitbase as g
 
     init_repo(tmp_path, {"keep.py": "a = 1\nb = 2\nc = 3\n", "old name.py": "x = 1\n" * 20, "gone.py": "z = 1\n",
                          "empty.py": ""})
@@ -263,7 +263,7 @@ def test_base_branch_that_moved_on_is_compared_at_the_merge_base(tmp_path):
 
 
 def test_root_without_markers_is_the_current_directory(tmp_path, monkeypatch):
-    from upgradelint.project import find_root
+    from upgradelint.engine.project import find_root
 
     write(tmp_path, {"proj/db/migrations/versions/x.py": "x = 1\n"})
     monkeypatch.chdir(tmp_path)
@@ -275,7 +275,7 @@ def test_root_without_markers_is_the_current_directory(tmp_path, monkeypatch):
 def test_readme_config_example_is_valid():
     import re as re_
 
-    from upgradelint.config import from_mapping, tomllib
+    from upgradelint.engine.config import from_mapping, tomllib
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     with open(os.path.join(root, "README.md"), encoding="utf-8") as fh:
@@ -286,7 +286,8 @@ def test_readme_config_example_is_valid():
 
 
 def test_base_reader_batches_late_reads(tmp_path, monkeypatch):
-    from upgradelint import engine as eng, git as g
+    from upgradelint import engine as eng
+    from upgradelint.engine import gitbase as g
 
     init_repo(tmp_path, {"a.py": "a = 1\n", "b.py": "b = 1\n", "c.py": "c = 1\n"})
     write(tmp_path, {"a.py": "a = 2\n", "b.py": "b = 2\n", "c.py": "c = 2\n", "new.py": "n = 1\n"})

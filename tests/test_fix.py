@@ -4,8 +4,8 @@ left alone when the result would not parse."""
 import os
 
 from tests.helpers import console, git, init_repo, write
-from upgradelint.fix import apply, new_text
-from upgradelint.model import Finding, Replacement
+from upgradelint.engine.fix import apply, new_text
+from upgradelint.core.model import Finding, Replacement
 
 OBJ_BEFORE = '''\
 from oslo_versionedobjects import base

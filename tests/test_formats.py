@@ -14,10 +14,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from upgradelint import __version__, cli
+from upgradelint import __version__
+from upgradelint.frontends import cli
 from upgradelint.formats import FORMATS, render
 from upgradelint.formats import _common, github
-from upgradelint.model import FileError, Finding, Replacement, Result
+from upgradelint.core.model import FileError, Finding, Replacement, Result
 
 HERE = Path(__file__).parent
 FIXTURE = HERE / "fixtures" / "formats"
@@ -124,7 +125,7 @@ def test_sarif_validates_against_the_schema(root, sarif_validator, fake_rules):
 
 
 def test_sarif_with_the_real_rules_validates(root, sarif_validator):
-    from upgradelint.rules import registry
+    from upgradelint.core.registry import registry
 
     d = doc("sarif", root)
     sarif_validator.validate(d)

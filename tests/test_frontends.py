@@ -159,7 +159,7 @@ def test_flake8_stdin(proj):
 def test_flake8_plugin_in_process(proj):
     import ast
 
-    from upgradelint.flake8_plugin import Plugin
+    from upgradelint.frontends.flake8_plugin import Plugin
 
     path = str(proj / RPCAPI_PATH)
     lines = RPCAPI_BAD.splitlines(True)

@@ -351,7 +351,7 @@ def test_upg309_branch_checks():
     ("", []),
 ])
 def test_sql_reader(sql, ops):
-    from upgradelint.sql import analyse
+    from upgradelint.families.migrations.sql import analyse
 
     assert [op[:3] for op in analyse(sql)] == ops
 

@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from upgradelint import engine
-from upgradelint.objects import fingerprint as F
+from upgradelint.families.objects import fingerprint as F
 from upgradelint.testing import git
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -190,7 +190,7 @@ def test_subclass_shadowing_hides_a_remotable(tmp_path):
 
 
 def test_cli_json(tmp_path, capsys):
-    from upgradelint.cli import main
+    from upgradelint.frontends.cli import main
 
     _world(tmp_path, """
         from oslo_versionedobjects import fields
@@ -209,7 +209,7 @@ def test_cli_json(tmp_path, capsys):
 
 
 def test_record_file_reaches_the_parser():
-    from upgradelint.extract import objects
+    from upgradelint.families.objects import facts as objects
 
     text = "object_data = {\n    'A': '1.0-x',\n}\n"
     assert objects.prefilter("proj/tests/unit/objects/test_objects.py", text)

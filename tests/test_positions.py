@@ -6,7 +6,7 @@ import os
 import libcst as cst
 import pytest
 
-from upgradelint.positions import _fast, _reference, positions
+from upgradelint.core.cst.positions import _fast, _reference, positions
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FILES = sorted(glob.glob(os.path.join(ROOT, "upgradelint", "**", "*.py"), recursive=True))[:40] + sorted(
@@ -36,7 +36,7 @@ def test_same_as_position_provider_on_odd_code(code):
 
 
 def test_falls_back_when_internals_change(monkeypatch):
-    import upgradelint.positions as pos
+    import upgradelint.core.cst.positions as pos
 
     module = cst.parse_module("x = 1\n")
     monkeypatch.setattr(pos, "_fast", lambda m: (_ for _ in ()).throw(AttributeError("gone")))

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from upgradelint import cli
+from upgradelint.frontends import cli
 
 GERRIT_USER, GERRIT_PASSWORD = "ci-bot", "gerrit-http-pw-s3cret"
 GITHUB_TOKEN = "ghp_t0psecretT0KEN"

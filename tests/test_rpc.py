@@ -111,7 +111,7 @@ def test_messages_name_class_method_kwarg_and_version():
 
 
 def test_bad_input_is_no_fact():
-    from upgradelint.extract import extract
+    from upgradelint.engine.facts import extract
 
     weird = """
 class A:

@@ -6,7 +6,8 @@ import re
 import pytest
 
 from upgradelint.docs import render
-from upgradelint.rules import SECTIONS, registry
+from upgradelint.core.registry import registry
+from upgradelint.core.rule import SECTIONS
 from upgradelint.testing import run_example
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -31,7 +32,7 @@ def test_registry_shape():
     for code, rule in rules.items():
         assert re.fullmatch(r"UPG[1-3]\d\d", code)
         assert rule.family() == {"1": "rpc", "2": "objects", "3": "migrations"}[code[3]]
-        assert rule.__module__ == f"upgradelint.rules.{rule.family()}"
+        assert rule.__module__.startswith(f"upgradelint.families.{rule.family()}.rules.")
         assert rule.VALID and rule.INVALID, code
         assert re.fullmatch(r"[a-z0-9-]+", rule.name)
         assert rule.severity in ("error", "warning", "info")
@@ -52,7 +53,7 @@ def test_rule_page_is_generated(code):
 
 def _page_examples(text):
     """Parse a rules/ page back into examples: the Example and Use instead sections."""
-    from upgradelint.rules import Example
+    from upgradelint.core.rule import Example
 
     out = []
     for section, kind in (("## Example", "invalid"), ("## Use instead", "valid")):

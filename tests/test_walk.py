@@ -7,7 +7,7 @@ import os
 import libcst as cst
 import pytest
 
-from upgradelint.extract.walk import preorder
+from upgradelint.core.cst.walk import preorder
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FILES = sorted(glob.glob(os.path.join(ROOT, "tests", "fixtures", "rpc", "**", "*.py"), recursive=True))[:60]
@@ -50,7 +50,7 @@ def visitor_contains(node, pred):
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: os.path.relpath(p, ROOT))
 def test_find_matches_a_visitor(path):
-    from upgradelint.extract.rpc import _contains, _find
+    from upgradelint.families.rpc.facts import _contains, _find
 
     with open(path, encoding="utf-8") as fh:
         module = cst.parse_module(fh.read())

@@ -1,3 +1,3 @@
-from upgradelint.cli import main
+from upgradelint.frontends.cli import main
 
 raise SystemExit(main())

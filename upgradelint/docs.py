@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import sys
 
-from upgradelint.rules import registry
+from upgradelint.core.registry import registry
 
 
 def _code_blocks(example, label: str) -> list[str]:

@@ -8,8 +8,8 @@ import os
 import re
 import tempfile
 
-from upgradelint.git import SCRATCH_ENV as GIT_ENV  # noqa: F401 - the name tests import
-from upgradelint.git import scratch as git
+from upgradelint.engine.gitbase import SCRATCH_ENV as GIT_ENV  # noqa: F401 - the name tests import
+from upgradelint.engine.gitbase import scratch as git
 
 EXPECT_RE = re.compile(r"#\s*expect:\s*((?:UPG\d{3}[,\s]*)+)")
 

@@ -5,7 +5,7 @@ Prints the exact-match ratio per project; nova, cinder, ironic and neutron
 
 import pytest
 
-from upgradelint.objects import fingerprint as F
+from upgradelint.families.objects import fingerprint as F
 
 NEUTRON_LIB = "5.0.0"  # neutron 29.0.0 requires neutron-lib>=5.0.0
 REQUIRED = {"nova": 1.0, "cinder": 1.0, "ironic": 1.0, "neutron": 1.0}
@@ -34,7 +34,7 @@ def test_nova_notification_hashes_are_covered(release_tree):
 
 
 def test_cli_prints_fingerprints(release_tree, capsys):
-    from upgradelint.cli import main
+    from upgradelint.frontends.cli import main
 
     assert main(["fingerprint", release_tree("cinder")]) == 0
     out = capsys.readouterr().out

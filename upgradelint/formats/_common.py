@@ -38,7 +38,7 @@ def _first_sentence(text: str) -> str:
 
 def rules_meta() -> dict[str, RuleMeta]:
     """Every registered rule, by code, in code order."""
-    from upgradelint.rules import registry
+    from upgradelint.core.registry import registry
 
     out = {}
     for code, cls in registry().items():

@@ -1,0 +1,35 @@
+"""Per-file fact extraction: prefilter the text, parse once with LibCST, hand the
+module to each interested family, and return small picklable facts.
+
+Nothing here imports or executes the code being checked."""
+
+from __future__ import annotations
+
+from upgradelint.core.cst.parsed import Parsed, syntax_error
+from upgradelint.core.model import FileFacts
+from upgradelint.core.registry import families
+from upgradelint.core.suppress import suppressions
+
+def extract(relpath: str, text: str) -> FileFacts:
+    """Facts for one file. Never raises for bad input: parse errors land in
+    ``FileFacts.error``."""
+    wanted = [fam for fam in families() if fam.prefilter(relpath, text)]
+    facts = FileFacts()
+    if not wanted:
+        return facts
+    import libcst as cst
+
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        facts.error = syntax_error(relpath, text, exc)
+        return facts
+    except (RecursionError, MemoryError) as exc:  # pathological input
+        facts.error = f"cannot parse: {type(exc).__name__}"
+        return facts
+    parsed = Parsed(relpath, text, module)
+    for fam in wanted:
+        fam.extract(parsed, facts)
+    if not facts.empty:
+        facts.suppressions = suppressions(text)
+    return facts

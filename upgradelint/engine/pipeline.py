@@ -1,0 +1,339 @@
+"""The one engine behind every front end.
+
+check() = discover files -> read bytes -> per-family text prefilter -> facts
+(from the content-hash cache, else LibCST in parallel workers) -> in diff mode
+the base versions of changed files through one ``git cat-file --batch`` ->
+rules over the facts -> suppressions, selection and diff scope -> findings."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from upgradelint.engine import config as config_mod
+from upgradelint.engine import gitbase as git
+from upgradelint.engine import project
+from upgradelint.engine.cache import FactCache, key
+from upgradelint.core.model import FileFacts
+from upgradelint.core.registry import families
+from upgradelint.core.suppress import suppressed
+from upgradelint.engine.facts import extract
+from upgradelint.core.model import FileError, Result
+from upgradelint.core.source import SourceError, decode
+
+PARALLEL_MIN_FILES = 6
+PARALLEL_MIN_BYTES = 150_000  # two big files (a manager next to its rpcapi) are worth a worker each
+
+
+@dataclass
+class Options:
+    paths: list[str] | None = None
+    cwd: str | None = None
+    root: str | None = None
+    config_file: str | None = None
+    base: str | None = None
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] | None = None
+    jobs: int | None = None
+    use_cache: bool = True
+    disable_noqa: bool = False
+    sources: dict | None = None  # relpath -> text, overriding the disk (flake8 stdin)
+    memo: bool = False  # reuse config and git diff across calls in this process (flake8)
+
+
+def choose_base(cli_value: str | None, cfg) -> str | None:
+    """--base, else PRE_COMMIT_FROM_REF (pre-commit --from-ref), else
+    UPGRADELINT_BASE, else the config's ``base``; none means full-tree mode."""
+    for value in (cli_value, os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("UPGRADELINT_BASE"), cfg.base):
+        if value:
+            return value
+    return None
+
+
+_MEMO: dict = {}
+_PROCESS_FACTS: dict = {}  # content key -> facts, for memo (flake8) runs
+
+
+def load_config(opts: Options):
+    root = opts.root or project.find_root(opts.paths[0] if opts.paths else (opts.cwd or os.getcwd()))
+    if opts.memo:
+        key_ = ("config", root, opts.config_file)
+        if key_ not in _MEMO:
+            _MEMO[key_] = config_mod.load(root, opts.config_file)
+        import copy
+
+        cfg = copy.copy(_MEMO[key_])
+    else:
+        cfg = config_mod.load(root, opts.config_file)
+    if opts.select:
+        cfg.select = tuple(opts.select)
+    if opts.ignore:
+        cfg.ignore = tuple(cfg.ignore) + tuple(opts.ignore)
+    return root, cfg
+
+
+def _extract_job(item):
+    relpath, text = item
+    return relpath, extract(relpath, text)
+
+
+def wanted(relpath: str, text: str) -> bool:
+    """Does any family want to parse this file? (the cheap text prefilter)"""
+    return _wanted(relpath, text)
+
+
+def _wanted(relpath: str, text: str) -> bool:
+    return any(fam.prefilter(relpath, text) for fam in families())
+
+
+class FactStore:
+    """Facts for many files at once: cache first, then parallel extraction."""
+
+    def __init__(self, use_cache: bool, jobs: int | None, memo: bool = False):
+        self.cache = FactCache(use_cache)
+        self.jobs = jobs or os.cpu_count() or 1
+        # flake8 asks file by file in one process: keep facts unpickled between calls
+        self.memo = _PROCESS_FACTS if memo else None
+
+    def facts_for(self, texts: dict[str, tuple[str, bytes]]) -> dict[str, FileFacts]:
+        """texts: relpath -> (text, raw bytes), already prefiltered."""
+        keys = {p: key(p, raw) for p, (_, raw) in texts.items()}
+        memo = self.memo if self.memo is not None else {}
+        hits = {k: memo[k] for k in set(keys.values()) if k in memo}
+        hits.update(self.cache.get_many([k for k in set(keys.values()) if k not in hits]))
+        if self.memo is not None:
+            self.memo.update(hits)
+        out: dict[str, FileFacts] = {}
+        todo = []
+        for p, k in keys.items():
+            if k in hits:
+                out[p] = hits[k]
+            else:
+                todo.append((p, texts[p][0]))
+        if todo:
+            new = dict(self._run(todo))
+            out.update(new)
+            self.cache.put_many({keys[p]: f for p, f in new.items()})
+            if self.memo is not None:
+                self.memo.update({keys[p]: f for p, f in new.items()})
+        return out
+
+    def _run(self, todo):
+        if self.jobs <= 1 or len(todo) < 2 or (
+                len(todo) < PARALLEL_MIN_FILES and sum(len(t) for _, t in todo) < PARALLEL_MIN_BYTES):
+            return [_extract_job(item) for item in todo]
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        try:
+            mp = multiprocessing.get_context("fork")
+        except ValueError:  # no fork (Windows)
+            mp = multiprocessing.get_context()
+        todo = sorted(todo, key=lambda it: -len(it[1]))  # largest first balances the workers
+        with ProcessPoolExecutor(max_workers=min(self.jobs, len(todo)), mp_context=mp) as pool:
+            return list(pool.map(_extract_job, todo, chunksize=1))
+
+    def close(self):
+        self.cache.close()
+
+
+def _read(root: str, rel: str, sources: dict | None) -> tuple[str, bytes]:
+    if sources and rel in sources:
+        text = sources[rel]
+        return text, text.encode("utf-8", "surrogatepass")
+    with open(os.path.join(root, rel), "rb") as fh:
+        raw = fh.read()
+    return decode(raw), raw
+
+
+def check(opts: Options) -> Result:
+    from upgradelint.core.registry import registry
+    from upgradelint.core.rule import Context
+
+    root, cfg = load_config(opts)
+    paths = project.discover(root, opts.paths, cfg) if opts.paths or not opts.sources else list(opts.sources)
+    whole = not opts.sources and (not opts.paths or any(
+        os.path.isdir(p) and os.path.abspath(p) == root for p in opts.paths))
+    base_ref = choose_base(opts.base, cfg)
+    result = Result(root=root)
+
+    diff = None
+    top = None
+    if base_ref:
+        if opts.memo and ("diff", root, base_ref) in _MEMO:
+            top, diff = _MEMO[("diff", root, base_ref)]
+            diff = copy_diff(diff)
+        else:
+            top = git.toplevel(root)
+            diff = git.diff(top, base_ref)
+            if opts.memo:
+                _MEMO[("diff", root, base_ref)] = (top, copy_diff(diff))
+        # git speaks paths relative to its top level; the engine, relative to the project root
+        prefix = project.relpath(root, top)
+        prefix = "" if prefix == "." else prefix + "/"
+        diff.changes = {p[len(prefix):]: _rebase_change(c, prefix)
+                        for p, c in diff.changes.items() if p.startswith(prefix)}
+        changed = set(diff.changes)
+        paths = [p for p in paths if p in changed]
+
+    texts: dict[str, tuple[str, bytes]] = {}
+    for rel in paths:
+        try:
+            text, raw = _read(root, rel, opts.sources)
+        except SourceError as exc:
+            result.errors.append(FileError(rel, str(exc)))
+            continue
+        except OSError as exc:
+            result.errors.append(FileError(rel, f"cannot read: {exc.strerror or exc}"))
+            continue
+        result.checked += 1
+        if _wanted(rel, text):
+            texts[rel] = (text, raw)
+
+    if not texts:
+        return result  # no file any family wants: nothing to parse, no rule to run
+
+    from upgradelint.engine import cache as cache_mod
+
+    cache_mod.configure(opts.use_cache and cfg.cache)
+    store = FactStore(opts.use_cache and cfg.cache, opts.jobs or cfg.jobs, memo=opts.memo)
+    try:
+        head = store.facts_for(texts)
+        targets = set(head)
+        _add_context(root, head, paths if whole and diff is None else None, store, cfg, opts)
+        reader = BaseReader(top, root, diff) if diff is not None else None
+        base = _base_facts(reader, head, store) if reader is not None else None
+    finally:
+        store.close()
+
+    for rel, facts in sorted(head.items()):
+        if facts.error:
+            result.errors.append(FileError(rel, facts.error))
+            result.checked -= 1
+    head = {p: f for p, f in head.items() if not f.error and not f.empty}
+
+    ctx = Context(head=head, base=base, diff=diff, config=cfg)
+    ctx.targets = targets
+    ctx.root = root
+    ctx.base_reader = reader
+    rules = [cls() for code, cls in registry().items() if cfg.enabled(code)]
+    for rule in rules:
+        if rule.scope == "diff" and diff is None:
+            continue
+        before = len(ctx.findings)
+        rule.check(ctx)
+        for f in ctx.findings[before:]:
+            if not _keep(f, rule, ctx, cfg, opts):
+                continue
+            result.findings.append(f)
+    result.findings.sort(key=lambda f: f.sort_key())
+    result.errors.sort(key=lambda e: e.path)
+    return result
+
+
+def copy_diff(d):
+    import copy
+
+    return copy.deepcopy(d)
+
+
+def _rebase_change(change, prefix):
+    change.path = change.path[len(prefix):] if change.path.startswith(prefix) else change.path
+    if change.old_path and change.old_path.startswith(prefix):
+        change.old_path = change.old_path[len(prefix):]
+    return change
+
+
+def _keep(f, rule, ctx, cfg, opts) -> bool:
+    if f.severity == "off" or not cfg.enabled(f.code, f.path):
+        return False
+    if f.path not in ctx.targets:
+        return False  # a context file: read to judge the targets, not reported on
+    if ctx.diff is not None:
+        if f.path not in ctx.diff.changes:
+            return False
+        if rule.scope == "state" and not ctx.diff.touched(f.path, f.line, f.end_line):
+            return False
+    if not opts.disable_noqa:
+        facts = ctx.head.get(f.path)
+        if facts and suppressed(facts.suppressions, f.code, (f.line, f.end_line)):
+            return False
+    return True
+
+
+def _add_context(root, head, listing, store, cfg, opts):
+    """When a run reads only some files (paths given, diff mode, flake8), the
+    families name the other files those need to be judged
+    (``context(root, head, lister)``), e.g. a manager for its RPC client."""
+
+    def lister() -> list[str]:
+        nonlocal listing
+        if listing is None:
+            key_ = ("listing", root)
+            if opts.memo and key_ in _MEMO:
+                listing = _MEMO[key_]
+            else:
+                listing = project.discover(root, None, cfg)
+                if opts.memo:
+                    _MEMO[key_] = listing
+        return listing
+
+    wanted: set[str] = set()
+    for fam in families():
+        hook = getattr(fam, "context", None)
+        if hook is not None:
+            wanted.update(p for p in hook(root, head, lister) if p not in head)
+    extra: dict[str, tuple[str, bytes]] = {}
+    for rel in sorted(wanted):
+        try:
+            text, raw = _read(root, rel, opts.sources)
+        except (SourceError, OSError):
+            continue
+        if _wanted(rel, text):
+            extra[rel] = (text, raw)
+    for rel, facts in store.facts_for(extra).items():
+        if not facts.error:
+            head[rel] = facts
+
+
+class BaseReader:
+    """Base-commit bytes of changed files (project-relative paths), read through
+    ``git cat-file --batch`` and kept: the first request for a file the engine
+    did not read already fetches every other changed Python file in the same
+    batch, so late readers (the fingerprint's lazily read modules) cost no
+    git process each."""
+
+    def __init__(self, top: str, root: str, diff):
+        prefix = project.relpath(root, top)
+        self.top, self.diff = top, diff
+        self.prefix = "" if prefix == "." else prefix + "/"
+        self.blobs: dict[str, bytes | None] = {}
+        self._swept = False
+
+    def read(self, rels) -> dict[str, bytes]:
+        todo = [r for r in rels if r not in self.blobs]
+        if todo and self.blobs and not self._swept:
+            self._swept = True
+            todo = sorted(set(todo) | {p for p, ch in self.diff.changes.items()
+                                       if ch.status in ("M", "R") and p.endswith(".py") and p not in self.blobs})
+        wanted = {}
+        for r in todo:
+            ch = self.diff.changes.get(r)
+            if ch is None or ch.status == "A":
+                self.blobs[r] = None
+            else:
+                wanted[r] = self.prefix + (ch.old_path or r)
+        got = git.read_blobs(self.top, self.diff.commit, sorted(set(wanted.values()))) if wanted else {}
+        for r, gp in wanted.items():
+            self.blobs[r] = got.get(gp)
+        return {r: self.blobs[r] for r in rels if self.blobs.get(r) is not None}
+
+
+def _base_facts(reader: BaseReader, head, store) -> dict:
+    texts = {}
+    for p, raw in reader.read(sorted(head)).items():
+        try:
+            texts[p] = (decode(raw), raw)
+        except SourceError:
+            continue
+    return {p: f for p, f in store.facts_for(texts).items() if not f.error}

@@ -1,0 +1,3 @@
+"""The rpc family: facts extraction and rules."""
+
+from upgradelint.families.rpc.facts import context, extract, prefilter  # noqa: F401

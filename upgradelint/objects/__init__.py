@@ -1,1 +1,0 @@
-"""Versioned objects: static summaries and the oslo.versionedobjects fingerprint."""
