@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import ClassVar, Iterator
+from typing import ClassVar, Iterator, TypeVar
 
 from upgradelint.core.model import Finding, Replacement, Span
 
@@ -25,10 +25,13 @@ class Example:
 
 
 def Valid(code: str | dict, before: str | dict | None = None, path: str = "example.py", config=None) -> Example:
+    """A harmless example: the rule must stay silent (no ``# expect:`` marker)."""
     return _example(code, before, path, config)
 
 
-Invalid = Valid
+def Invalid(code: str | dict, before: str | dict | None = None, path: str = "example.py", config=None) -> Example:
+    """A harmful example: every finding is marked ``# expect: UPGnnn`` on its line."""
+    return _example(code, before, path, config)
 
 
 def _example(code, before, path, config) -> Example:
@@ -87,6 +90,9 @@ def parse_sections(doc: str) -> dict[str, str]:
     return {k: v.strip() for k, v in out.items()}
 
 
+A = TypeVar("A")
+
+
 @dataclass
 class Context:
     """What a rule sees: facts for the head tree, and for the base tree in diff mode."""
@@ -98,6 +104,7 @@ class Context:
     findings: list = field(default_factory=list)
     targets: set = field(default_factory=set)  # files findings may be reported on
     root: str | None = None  # the project root (families may read unchanged library modules there)
+    reader: object | None = None  # the engine's file reader (core.reader.Reader): rules never open files
 
     def report(self, rule: Rule, path: str, span: Span, symbol: str, fix: Replacement | None = None,
                variant: str | None = None, **fmt) -> None:
@@ -108,6 +115,14 @@ class Context:
             message=template.format(**fmt), severity=self.config.severity_of(rule.code, rule.severity),
             symbol=symbol, fix=fix,
         ))
+
+    def analysis(self, cls: type[A]) -> A:
+        """The family analysis ``cls(ctx)``, built once per run and shared by the
+        family's rules (e.g. ``ctx.analysis(MigrationAnalysis)``)."""
+        cache = self.__dict__.setdefault("_analyses", {})
+        if cls not in cache:
+            cache[cls] = cls(self)
+        return cache[cls]
 
     def base_path(self, path: str) -> str | None:
         if self.diff is None:

@@ -1,0 +1,19 @@
+"""What a rule may read besides facts, provided by the engine: rules never open
+files, start git or look into site-packages themselves."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Reader(Protocol):
+    def head(self, rel: str) -> bytes | None:
+        """A project file's bytes as checked (the disk, or the front end's
+        override such as flake8's stdin); None when absent."""
+
+    def base(self, rels) -> dict[str, bytes]:
+        """Base-commit bytes of changed files (diff mode; ``{}`` otherwise)."""
+
+    def library(self, module: str) -> tuple[str, bytes] | None:
+        """``(path, bytes)`` of an installed or ``--source-path`` module that is
+        not part of the project (oslo.versionedobjects, neutron-lib)."""
