@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-FACTS_SCHEMA = 10  # bump when any fact dataclass changes shape
+FACTS_SCHEMA = 11  # bump when any fact dataclass changes shape
 SEVERITIES = ("error", "warning", "info")
 FAILING = frozenset({"error", "warning"})
 
@@ -92,6 +92,7 @@ class FileFacts:
     migration: Any = None
     extra: dict = field(default_factory=dict)  # family-specific extras (e.g. recorded hashes)
     suppressions: dict = field(default_factory=dict)  # line -> frozenset(codes) | None (= all)
+    suppression_anchors: tuple = ()  # (line, code prefix): a comment there covers the file's findings
     error: str | None = None  # parse error: the file could not be checked
 
     @property

@@ -1,5 +1,9 @@
-"""Suppression comments: ``# noqa: UPG201`` (flake8 prefix match) and
-``# upgradelint: ignore[UPG201] reason``."""
+"""The one suppression filter. Comments: ``# noqa: UPG201`` (flake8 prefix
+match), ``# upgradelint: ignore[UPG201] reason`` and, for migrations,
+``# upgradelint: allow-contract[UPG301] reason``; the last two on a comment
+line of their own also cover the next line. A family may name anchor lines
+whose comment covers a whole file's findings of a code prefix (a migration's
+``def upgrade`` line)."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import re
 
 _NOQA_RE = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 _IGNORE_RE = re.compile(r"#\s*upgradelint:\s*ignore(?:\[(?P<codes>[A-Z0-9,\s]+)\])?", re.IGNORECASE)
+_ALLOW_RE = re.compile(r"#\s*upgradelint:\s*allow-contract\[(?P<codes>[A-Z0-9,\s]+)\]")
 
 
 def suppressions(text: str) -> dict[int, frozenset[str] | None]:
@@ -27,14 +32,14 @@ def suppressions(text: str) -> dict[int, frozenset[str] | None]:
         if "#" not in line:
             continue
         comment = line[line.index("#"):]
-        for rx in (_NOQA_RE, _IGNORE_RE):
+        for rx in (_NOQA_RE, _IGNORE_RE, _ALLOW_RE):
             m = rx.search(comment)
             if not m:
                 continue
             raw = m.group("codes")
             codes = frozenset(c.upper() for c in re.split(r"[,\s]+", raw) if c) if raw else None
             add(n, codes)
-            if rx is _IGNORE_RE and line.lstrip().startswith("#"):
+            if rx is not _NOQA_RE and line.lstrip().startswith("#"):
                 add(n + 1, codes)
     return out
 
@@ -46,3 +51,12 @@ def suppressed(table: dict, code: str, lines: tuple[int, ...]) -> bool:
             if codes is None or any(code.startswith(c) for c in codes):
                 return True
     return False
+
+
+def finding_suppressed(facts, finding) -> bool:
+    """Is ``finding`` silenced by a comment in its file? Its first and last
+    line count, and so does every anchor line the file's facts declare for its
+    code (``FileFacts.suppression_anchors``)."""
+    lines = [finding.line, finding.end_line]
+    lines += [line for line, prefix in facts.suppression_anchors if finding.code.startswith(prefix)]
+    return suppressed(facts.suppressions, finding.code, tuple(lines))

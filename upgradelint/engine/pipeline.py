@@ -16,7 +16,7 @@ from upgradelint.engine import project
 from upgradelint.engine.cache import FactCache, key
 from upgradelint.core.model import FileFacts
 from upgradelint.core.registry import families
-from upgradelint.core.suppress import suppressed
+from upgradelint.core.suppress import finding_suppressed
 from upgradelint.engine.facts import extract
 from upgradelint.core.model import FileError, Result
 from upgradelint.core.source import SourceError, decode
@@ -256,7 +256,7 @@ def _keep(f, rule, ctx, cfg, opts) -> bool:
             return False
     if not opts.disable_noqa:
         facts = ctx.head.get(f.path)
-        if facts and suppressed(facts.suppressions, f.code, (f.line, f.end_line)):
+        if facts and finding_suppressed(facts, f):
             return False
     return True
 

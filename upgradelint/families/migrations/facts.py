@@ -67,7 +67,6 @@ class Migration:
     upgrade_span: Span | None = None
     upgrade_code: str = ""  # normalised code of upgrade() and its helpers: diff mode compares it
     model_imports: tuple = ()  # (module, Span): application models imported by the script
-    allow_contract: tuple = ()  # (line, codes): '# upgradelint: allow-contract[UPG301] reason' comments
 
 
 def is_migration_path(relpath: str) -> bool:
@@ -753,8 +752,9 @@ def extract(parsed, facts) -> None:
         upgrade_span=parsed.span(funcs["upgrade"].name),
         upgrade_code=code,
         model_imports=_model_imports(parsed),
-        allow_contract=_allow_contract(parsed.text),
     )
+    # '# noqa: UPG3nn  reason' on the def upgrade line covers the whole upgrade()
+    facts.suppression_anchors = ((facts.migration.upgrade_span.line, "UPG3"),)
 
 
 def _body_code(module, fn: cst.FunctionDef) -> str:
@@ -765,25 +765,6 @@ def _body_code(module, fn: cst.FunctionDef) -> str:
     if body and fn.get_docstring() is not None:
         body = body[1:]
     return fn.name.value + ": " + " ; ".join(normalized_code(module, s) for s in body)
-
-
-_ALLOW_RE = re.compile(r"#\s*upgradelint:\s*allow-contract\[(?P<codes>[A-Z0-9,\s]+)\]")
-
-
-def _allow_contract(text: str) -> tuple:
-    """``# upgradelint: allow-contract[UPG301] reason`` comments: on a statement,
-    or on a comment line of their own covering the next line."""
-    if "allow-contract" not in text:
-        return ()
-    out = []
-    for n, line in enumerate(text.splitlines(), 1):
-        m = _ALLOW_RE.search(line)
-        if m:
-            codes = tuple(c for c in re.split(r"[,\s]+", m.group("codes")) if c)
-            out.append((n, codes))
-            if line.lstrip().startswith("#"):
-                out.append((n + 1, codes))
-    return tuple(out)
 
 
 def collector_order(collector, funcs) -> list[str]:

@@ -671,22 +671,11 @@ class _MigrationRule:
     """Shared check(): report this rule's candidates."""
 
     def check(self, ctx: Context):
-        from upgradelint.core.suppress import suppressed
-
         for c in analyse(ctx):
             if c.code != self.code:
                 continue
-            facts = ctx.head[c.path]
             if _upgrade_unchanged(ctx, c.path):
                 continue  # diff mode: an edit outside upgrade() (or to its comments) is not judged
-            up = facts.migration.upgrade_span
-            if up is not None and suppressed(facts.suppressions, self.code, (up.line,)):
-                continue  # '# noqa: UPG3nn  reason' on the def upgrade line covers the whole upgrade()
-            lines = {c.span.line, c.span.end_line, up.line if up is not None else -1}
-            if any(line in lines and any(self.code.startswith(x) for x in codes)
-                   for line, codes in facts.migration.allow_contract):
-                continue  # '# upgradelint: allow-contract[UPG3nn] reason'
-
             before = len(ctx.findings)
             ctx.report(self, c.path, c.span, c.symbol, variant=c.variant, **c.fmt)
             if c.severity and self.code not in ctx.config.severity:
