@@ -65,6 +65,8 @@ class Result:
     errors: list[FileError] = field(default_factory=list)
     checked: int = 0  # files read and prefiltered (parsed or not)
     root: str = ""  # the project root the paths are relative to
+    prefix: str | None = None  # diff mode: the root's path in its git work tree ("" or "sub/")
+    diff: object | None = None  # diff mode: the engine's git diff (project-relative paths)
 
     @property
     def exit_code(self) -> int:

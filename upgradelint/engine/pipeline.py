@@ -169,11 +169,11 @@ def check(opts: Options) -> Result:
             if opts.memo:
                 _MEMO[("diff", root, base_ref)] = (top, copy_diff(diff))
         # git speaks paths relative to its top level; the engine, relative to the project root
-        prefix = project.relpath(root, top)
-        prefix = "" if prefix == "." else prefix + "/"
+        prefix = result.prefix = project.git_prefix(root, top)
         diff.changes = {p[len(prefix):]: _rebase_change(c, prefix)
                         for p, c in diff.changes.items() if p.startswith(prefix)}
         changed = set(diff.changes)
+        result.diff = diff
         paths = [p for p in paths if p in changed]
 
     texts: dict[str, tuple[str, bytes]] = {}
@@ -304,9 +304,8 @@ class BaseReader:
     git process each."""
 
     def __init__(self, top: str, root: str, diff):
-        prefix = project.relpath(root, top)
         self.top, self.diff = top, diff
-        self.prefix = "" if prefix == "." else prefix + "/"
+        self.prefix = project.git_prefix(root, top)
         self.blobs: dict[str, bytes | None] = {}
         self._swept = False
 

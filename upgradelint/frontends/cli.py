@@ -10,27 +10,7 @@ import sys
 from upgradelint import __version__
 from upgradelint.core.model import UsageError
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
-def _codes(value: str) -> tuple[str, ...]:
-    from upgradelint.engine.config import CODE_PREFIX_RE
-
-    codes = tuple(c.strip() for c in value.split(",") if c.strip())
-    for c in codes:
-        if not CODE_PREFIX_RE.match(c):
-            raise argparse.ArgumentTypeError(f"{c!r} is not an upgradelint code or prefix (UPG, UPG1, UPG101)")
-    return codes
-
-
-def _jobs(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError("--jobs takes a whole number") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError("--jobs must be at least 1")
-    return n
+from upgradelint.frontends.args import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, add_run, add_selection, options
 
 
 def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -44,13 +24,7 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     c.add_argument("paths", nargs="*", metavar="PATH")
     c.add_argument("--base", metavar="REV", help="diff mode: report only what changed since REV")
     c.add_argument("--format", choices=sorted(FORMATS), default="text")
-    c.add_argument("--select", type=_codes, metavar="CODES", help="comma-separated codes or prefixes")
-    c.add_argument("--ignore", type=_codes, metavar="CODES", help="comma-separated codes or prefixes")
-    c.add_argument("--config", metavar="FILE", help="read configuration from FILE")
-    c.add_argument("--jobs", "-j", type=_jobs, metavar="N", help="parallel workers (default: CPU count)")
-    c.add_argument("--no-cache", action="store_true", help="do not read or write the fact cache")
-    c.add_argument("--disable-noqa", action="store_true", help="report findings even where suppressed")
-    c.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    add_run(c)
     c.add_argument("--pre-commit", action="store_true",
                    help="as a pre-commit hook: diff against PRE_COMMIT_FROM_REF when pre-commit runs with "
                         "--from-ref, else against HEAD (full-tree mode before the first commit)")
@@ -60,9 +34,7 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     x = sub.add_parser("fix", help="apply the fixes findings carry (safe ones unless --unsafe-fixes)")
     x.add_argument("paths", nargs="*", metavar="PATH")
     x.add_argument("--base", metavar="REV", help="diff mode, as for check")
-    x.add_argument("--select", type=_codes, metavar="CODES")
-    x.add_argument("--ignore", type=_codes, metavar="CODES")
-    x.add_argument("--config", metavar="FILE")
+    add_selection(x)
     x.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes marked unsafe (review them)")
     x.add_argument("--diff", action="store_true", help="print the changes as a unified diff; write nothing")
 
@@ -129,9 +101,7 @@ def _check(args) -> int:
     base = args.base
     if args.pre_commit and not base:
         base = _pre_commit_base()
-    opts = engine.Options(paths=args.paths or None, base=base, select=args.select, ignore=args.ignore,
-                          config_file=args.config, jobs=args.jobs, use_cache=not args.no_cache,
-                          disable_noqa=args.disable_noqa)
+    opts = options(args, base=base)
     result = engine.check(opts)
     root = result.root
     color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -155,8 +125,7 @@ def _fix(args) -> int:
     from upgradelint.engine import fix
     from upgradelint.formats import render
 
-    opts = engine.Options(paths=args.paths or None, base=args.base, select=args.select, ignore=args.ignore,
-                          config_file=args.config)
+    opts = options(args, base=args.base)
     result = engine.check(opts)
     root = result.root
     report = fix.apply(root, result.findings, unsafe=args.unsafe_fixes, dry_run=args.diff)
