@@ -73,17 +73,19 @@ def load_config(opts: Options):
 
 
 def _extract_job(item):
-    relpath, text = item
-    return relpath, extract(relpath, text)
+    relpath, text, fams = item
+    return relpath, extract(relpath, text, fams)
 
 
 def wanted(relpath: str, text: str) -> bool:
     """Does any family want to parse this file? (the cheap text prefilter)"""
-    return _wanted(relpath, text)
+    return bool(_wanted(relpath, text))
 
 
-def _wanted(relpath: str, text: str) -> bool:
-    return any(fam.prefilter(relpath, text) for fam in families())
+def _wanted(relpath: str, text: str) -> tuple:
+    """The families that want the file: the one prefilter pass, whose answer
+    travels with the text to extraction."""
+    return tuple(fam.__name__ for fam in families() if fam.prefilter(relpath, text))
 
 
 class FactStore:
@@ -97,7 +99,7 @@ class FactStore:
 
     def facts_for(self, texts: dict[str, tuple[str, bytes]]) -> dict[str, FileFacts]:
         """texts: relpath -> (text, raw bytes), already prefiltered."""
-        keys = {p: key(p, raw) for p, (_, raw) in texts.items()}
+        keys = {p: key(p, t[1]) for p, t in texts.items()}
         memo = self.memo if self.memo is not None else {}
         hits = {k: memo[k] for k in set(keys.values()) if k in memo}
         hits.update(self.cache.get_many([k for k in set(keys.values()) if k not in hits]))
@@ -109,7 +111,7 @@ class FactStore:
             if k in hits:
                 out[p] = hits[k]
             else:
-                todo.append((p, texts[p][0]))
+                todo.append((p, texts[p][0], texts[p][2] if len(texts[p]) > 2 else None))
         if todo:
             new = dict(self._run(todo))
             out.update(new)
@@ -120,7 +122,7 @@ class FactStore:
 
     def _run(self, todo):
         if self.jobs <= 1 or len(todo) < 2 or (
-                len(todo) < PARALLEL_MIN_FILES and sum(len(t) for _, t in todo) < PARALLEL_MIN_BYTES):
+                len(todo) < PARALLEL_MIN_FILES and sum(len(item[1]) for item in todo) < PARALLEL_MIN_BYTES):
             return [_extract_job(item) for item in todo]
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -187,8 +189,9 @@ def check(opts: Options) -> Result:
             result.errors.append(FileError(rel, f"cannot read: {exc.strerror or exc}"))
             continue
         result.checked += 1
-        if _wanted(rel, text):
-            texts[rel] = (text, raw)
+        fams = _wanted(rel, text)
+        if fams:
+            texts[rel] = (text, raw, fams)
 
     if not texts:
         return result  # no file any family wants: nothing to parse, no rule to run
@@ -289,8 +292,9 @@ def _add_context(root, head, listing, store, cfg, opts):
             text, raw = _read(root, rel, opts.sources)
         except (SourceError, OSError):
             continue
-        if _wanted(rel, text):
-            extra[rel] = (text, raw)
+        fams = _wanted(rel, text)
+        if fams:
+            extra[rel] = (text, raw, fams)
     for rel, facts in store.facts_for(extra).items():
         if not facts.error:
             head[rel] = facts

@@ -47,8 +47,6 @@ class Plugin:
         if root is None:
             root = self._roots[os.path.dirname(path)] = project.find_root(path)
         rel = project.relpath(path, root)
-        if not engine.wanted(rel, text):
-            return
         try:
             result = engine.check(engine.Options(root=root, sources={rel: text}, base=self.base, jobs=1,
                                                  disable_noqa=False, memo=True))
