@@ -159,40 +159,12 @@ def check(opts: Options) -> Result:
     base_ref = choose_base(opts.base, cfg)
     result = Result(root=root)
 
-    diff = None
-    top = None
+    diff = top = None
     if base_ref:
-        if opts.memo and ("diff", root, base_ref) in _MEMO:
-            top, diff = _MEMO[("diff", root, base_ref)]
-            diff = copy_diff(diff)
-        else:
-            top = git.toplevel(root)
-            diff = git.diff(top, base_ref)
-            if opts.memo:
-                _MEMO[("diff", root, base_ref)] = (top, copy_diff(diff))
-        # git speaks paths relative to its top level; the engine, relative to the project root
-        prefix = result.prefix = project.git_prefix(root, top)
-        diff.changes = {p[len(prefix):]: _rebase_change(c, prefix)
-                        for p, c in diff.changes.items() if p.startswith(prefix)}
-        changed = set(diff.changes)
-        result.diff = diff
-        paths = [p for p in paths if p in changed]
-
-    texts: dict[str, tuple[str, bytes]] = {}
-    for rel in paths:
-        try:
-            text, raw = _read(root, rel, opts.sources)
-        except SourceError as exc:
-            result.errors.append(FileError(rel, str(exc)))
-            continue
-        except OSError as exc:
-            result.errors.append(FileError(rel, f"cannot read: {exc.strerror or exc}"))
-            continue
-        result.checked += 1
-        fams = _wanted(rel, text)
-        if fams:
-            texts[rel] = (text, raw, fams)
-
+        top, diff = _diff(root, base_ref, opts.memo)
+        result.prefix, result.diff = project.git_prefix(root, top), diff
+        paths = [p for p in paths if p in diff.changes]
+    texts = _read_targets(root, paths, opts.sources, result)
     if not texts:
         return result  # no file any family wants: nothing to parse, no rule to run
 
@@ -232,6 +204,43 @@ def check(opts: Options) -> Result:
     result.findings.sort(key=lambda f: f.sort_key())
     result.errors.sort(key=lambda e: e.path)
     return result
+
+
+def _diff(root: str, base_ref: str, memo: bool):
+    """(git top level, the diff against ``base_ref`` with project-relative paths)."""
+    if memo and ("diff", root, base_ref) in _MEMO:
+        top, diff = _MEMO[("diff", root, base_ref)]
+        diff = copy_diff(diff)
+    else:
+        top = git.toplevel(root)
+        diff = git.diff(top, base_ref)
+        if memo:
+            _MEMO[("diff", root, base_ref)] = (top, copy_diff(diff))
+    # git speaks paths relative to its top level; the engine, relative to the project root
+    prefix = project.git_prefix(root, top)
+    diff.changes = {p[len(prefix):]: _rebase_change(c, prefix)
+                    for p, c in diff.changes.items() if p.startswith(prefix)}
+    return top, diff
+
+
+def _read_targets(root: str, paths, sources, result: Result) -> dict:
+    """rel -> (text, raw bytes, wanting families) for the files some family wants;
+    an unreadable file is one error, and the others are still read."""
+    texts = {}
+    for rel in paths:
+        try:
+            text, raw = _read(root, rel, sources)
+        except SourceError as exc:
+            result.errors.append(FileError(rel, str(exc)))
+            continue
+        except OSError as exc:
+            result.errors.append(FileError(rel, f"cannot read: {exc.strerror or exc}"))
+            continue
+        result.checked += 1
+        fams = _wanted(rel, text)
+        if fams:
+            texts[rel] = (text, raw, fams)
+    return texts
 
 
 def copy_diff(d):
