@@ -67,6 +67,7 @@ class Result:
     root: str = ""  # the project root the paths are relative to
     prefix: str | None = None  # diff mode: the root's path in its git work tree ("" or "sub/")
     diff: object | None = None  # diff mode: the engine's git diff (project-relative paths)
+    baselined: int = 0  # failing findings hidden because the project's baseline records them
 
     @property
     def exit_code(self) -> int:

@@ -18,7 +18,8 @@ from upgradelint.core.model import FileFacts
 from upgradelint.core.registry import families
 from upgradelint.core.suppress import finding_suppressed
 from upgradelint.engine.facts import extract
-from upgradelint.core.model import FileError, Result
+from upgradelint.core import baseline as baseline_mod
+from upgradelint.core.model import FileError, Finding, Result
 from upgradelint.core.source import SourceError, decode
 
 PARALLEL_MIN_FILES = 6
@@ -38,6 +39,7 @@ class Options:
     use_cache: bool = True
     disable_noqa: bool = False
     sources: dict | None = None  # relpath -> text, overriding the disk (flake8 stdin)
+    baseline: bool = True  # hide the findings recorded in the project's baseline file, when there is one
     memo: bool = False  # reuse config and git diff across calls in this process (flake8)
 
 
@@ -158,6 +160,7 @@ def check(opts: Options) -> Result:
         os.path.isdir(p) and os.path.abspath(p) == root for p in opts.paths))
     base_ref = choose_base(opts.base, cfg)
     result = Result(root=root)
+    bl = _load_baseline(root, cfg, opts.memo) if opts.baseline else None
 
     diff = top = None
     if base_ref:
@@ -203,7 +206,38 @@ def check(opts: Options) -> Result:
             result.findings.append(f)
     result.findings.sort(key=lambda f: f.sort_key())
     result.errors.sort(key=lambda e: e.path)
+    if bl is not None:
+        _apply_baseline(result, bl, stale=whole and diff is None)
     return result
+
+
+def baseline_path(root: str, cfg) -> str:
+    return os.path.join(root, cfg.baseline or baseline_mod.FILENAME)
+
+
+def _load_baseline(root: str, cfg, memo: bool):
+    """The project's baseline, or None; a broken one stops the run (UsageError)."""
+    path = baseline_path(root, cfg)
+    if memo and ("baseline", path) in _MEMO:
+        return _MEMO[("baseline", path)]
+    bl = baseline_mod.load(path)
+    if memo:
+        _MEMO[("baseline", path)] = bl
+    return bl
+
+
+def _apply_baseline(result: Result, bl, stale: bool) -> None:
+    """Only what is new: findings recorded in the baseline are dropped; in a
+    full-tree run, entries nothing matches any more are one info note each."""
+    path = bl.path
+    result.findings, result.baselined, gone = baseline_mod.apply(result.findings, bl)
+    if stale:
+        rel = project.relpath(path, result.root)
+        result.findings.extend(Finding(
+            code=e.code, path=e.path, line=1, column=0, end_line=1, end_column=0, severity="info", symbol=e.symbol,
+            message=f"{e.symbol}: fixed since the baseline; drop it from {rel} (upgradelint baseline --update)")
+            for e in gone)
+        result.findings.sort(key=lambda f: f.sort_key())
 
 
 def _diff(root: str, base_ref: str, memo: bool):

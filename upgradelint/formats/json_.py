@@ -20,4 +20,6 @@ def finding_dict(f) -> dict:
 def render(result, root: str = "", color: bool = False) -> str:
     doc = {"findings": [finding_dict(f) for f in result.findings],
            "errors": [{"path": e.path, "message": e.message} for e in result.errors]}
+    if getattr(result, "baselined", 0):
+        doc["baselined"] = result.baselined
     return json.dumps(doc, indent=2) + "\n"

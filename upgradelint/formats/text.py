@@ -27,4 +27,7 @@ def render(result, root: str = "", color: bool = False) -> str:
         if result.errors:
             summary += f"; {len(result.errors)} file{'s' if len(result.errors) != 1 else ''} could not be checked"
         lines.append(summary + ".")
+    if getattr(result, "baselined", 0):
+        n = result.baselined
+        lines.append(f"{n} problem{'s' if n != 1 else ''} recorded in the baseline not shown (--no-baseline shows them).")
     return "\n".join(lines) + ("\n" if lines else "")

@@ -41,6 +41,8 @@ def add_run(p) -> None:
     p.add_argument("--no-cache", action="store_true", help="do not read or write the fact cache")
     p.add_argument("--disable-noqa", action="store_true", help="report findings even where suppressed")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    p.add_argument("--no-baseline", action="store_true",
+                   help="report the findings recorded in the baseline file too")
 
 
 def options(args, **kw):
@@ -50,4 +52,5 @@ def options(args, **kw):
     return engine.Options(paths=getattr(args, "paths", None) or None, select=args.select, ignore=args.ignore,
                           config_file=args.config, jobs=getattr(args, "jobs", None),
                           use_cache=not getattr(args, "no_cache", False),
-                          disable_noqa=getattr(args, "disable_noqa", False), **kw)
+                          disable_noqa=getattr(args, "disable_noqa", False),
+                          **{"baseline": not getattr(args, "no_baseline", False), **kw})

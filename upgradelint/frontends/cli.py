@@ -38,6 +38,11 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     x.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes marked unsafe (review them)")
     x.add_argument("--diff", action="store_true", help="print the changes as a unified diff; write nothing")
 
+    b = sub.add_parser("baseline", help="record today's failing findings, so that check reports only new ones")
+    b.add_argument("--update", action="store_true",
+                   help="only drop the entries that no longer occur (fixed findings); add nothing")
+    add_selection(b)
+
     sub.add_parser("rules", help="list the rules")
     e = sub.add_parser("explain", help="print a rule's documentation")
     e.add_argument("code")
@@ -69,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
             return _check(args)
         if args.command == "fix":
             return _fix(args)
+        if args.command == "baseline":
+            return _baseline(args)
         if args.command == "rules":
             return _rules()
         if args.command == "explain":
@@ -142,6 +149,44 @@ def _fix(args) -> int:
     if remaining:
         sys.stdout.write(remaining)
     return result.exit_code
+
+
+def _baseline(args) -> int:
+    """Write the baseline from a full-tree run (no --base; the old baseline
+    ignored). A baseline that does not parse is never written over."""
+    from upgradelint import engine
+    from upgradelint.core import baseline as bl
+
+    result = engine.check(options(args, baseline=False))
+    _, cfg = engine.load_config(options(args))
+    path = engine.baseline_path(result.root, cfg)
+    old = bl.load(path)  # a corrupt file stops here (exit 2), untouched
+    for e in result.errors:
+        print(f"upgradelint: {e.path}: {e.message}", file=sys.stderr)
+    if result.exit_code == EXIT_ERROR:
+        return EXIT_ERROR
+    now = bl.entries_for(result.findings)
+    rel = os.path.relpath(path)
+    if args.update:
+        if old is None:
+            print(f"upgradelint: error: {rel}: no baseline to update; run 'upgradelint baseline'", file=sys.stderr)
+            return EXIT_ERROR
+        kept = {fp: bl.Entry(e.code, e.path, e.symbol, min(e.count, now[fp].count), e.message)
+                for fp, e in old.entries.items() if fp in now}
+        dropped = sum(e.count for e in old.entries.values()) - sum(e.count for e in kept.values())
+        bl.write(path, kept)
+        print(f"Removed {dropped} fixed finding{'s' if dropped != 1 else ''} from {rel}; "
+              f"{_n_remain(kept)}.")
+        return EXIT_CLEAN
+    bl.write(path, now)
+    n = sum(e.count for e in now.values())
+    print(f"Wrote {n} finding{'s' if n != 1 else ''} to {rel}; 'upgradelint check' now reports only new ones.")
+    return EXIT_CLEAN
+
+
+def _n_remain(entries) -> str:
+    n = sum(e.count for e in entries.values())
+    return f"{n} remain{'s' if n == 1 else ''}"
 
 
 def _pre_commit_base() -> str | None:
