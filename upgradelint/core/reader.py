@@ -17,3 +17,19 @@ class Reader(Protocol):
     def library(self, module: str) -> tuple[str, bytes] | None:
         """``(path, bytes)`` of an installed or ``--source-path`` module that is
         not part of the project (oslo.versionedobjects, neutron-lib)."""
+
+
+class Releases(Protocol):
+    """What the project has released, provided by the engine in full-tree
+    runs (``ctx.releases``; None in diff mode, where a change is judged in full)."""
+
+    @property
+    def history(self) -> bool:
+        """Is there git history to tell released files by?"""
+
+    @property
+    def tag(self) -> str | None:
+        """The newest tag that is an ancestor of HEAD."""
+
+    def released(self, rel: str) -> str | None:
+        """The tag whose tree holds the project file ``rel``, or None."""
