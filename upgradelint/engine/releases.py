@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from upgradelint.core.model import UsageError
 from upgradelint.engine import gitbase as git
 from upgradelint.engine import project
 
@@ -29,23 +30,18 @@ class GitReleases:
         self._loaded = True
         try:
             top = git.toplevel(self.root)
-        except Exception:  # no git, or not a work tree: nothing is known
+        except UsageError:  # no git, or not a work tree: nothing is known
             return
-        head = git._git(top, "rev-parse", "--verify", "--quiet", "HEAD", check=False)
-        if head.returncode != 0:
+        if not git.has_head(top):
             return
         self._history = True
-        desc = git._git(top, "describe", "--tags", "--abbrev=0", "HEAD", check=False)
-        if desc.returncode != 0:
+        tag = git.newest_tag(top)
+        names = git.tree_paths(top, tag) if tag else None
+        if names is None:
             return  # no tag is an ancestor of HEAD
-        tag = desc.stdout.decode("utf-8", "replace").strip()
-        listing = git._git(top, "ls-tree", "-r", "--name-only", "-z", f"{tag}^{{tree}}", check=False)
-        if listing.returncode != 0:
-            return
         prefix = project.git_prefix(self.root, top)
-        names = listing.stdout.decode("utf-8", "surrogateescape").split("\0")
         self._tag = tag
-        self._paths = frozenset(n[len(prefix):] for n in names if n and n.startswith(prefix))
+        self._paths = frozenset(n[len(prefix):] for n in names if n.startswith(prefix))
 
     @property
     def history(self) -> bool:
