@@ -21,6 +21,7 @@ import os
 import re
 from dataclasses import dataclass
 
+from upgradelint.core import versions
 from upgradelint.core.lazy import cst
 
 from upgradelint.core.model import Span
@@ -28,13 +29,11 @@ from upgradelint.core.paths import is_test_path
 from upgradelint.core.cst.walk import fast_visit, preorder
 from upgradelint.core.cst.static import (
     call_name, dotted, evaluate, has_star_kwargs, kwarg, last_name, module_constants, positional, simple_assigns,
-    version_tuple,
 )
 
 SEND_ATTRS = ("call", "cast")
 WRAPPERS = ("_get_cctxt", "_prepare_call", "prepare_for_alt_rpcserver")
 CHOOSERS = ("_ver", "_compat_ver")
-_VERSION_RE = re.compile(r"^\d+\.\d+(\.\d+)?$")
 _HISTORY_RE = re.compile(r"^\s*(?:[*|]\s*)?(?:#\s*)?(\d+)\.(\d+)\s*[-:]?\s+(.*)$")
 
 
@@ -132,18 +131,6 @@ def prefilter(relpath: str, text: str) -> bool:
     if "SERVICE_VERSION_HISTORY" in text and "compute_rpc" in text:
         return True
     return "RELEASE_MAPPING" in text and "'rpc'" in text
-
-
-def is_version(v) -> bool:
-    return isinstance(v, str) and bool(_VERSION_RE.match(v))
-
-
-def vkey(v):
-    return version_tuple(v) or (0,)
-
-
-def _vkey(v: str):
-    return version_tuple(v) or (999,)
 
 
 # ---------------------------------------------------------------- helpers
@@ -251,7 +238,7 @@ def _scan_class():
                 # ironic: "avoid sending unset parameters": the argument and its version only when set
                 vs = [a.value.evaluated_value for a in _find(node.body, lambda n: isinstance(n, cst.Assign) and isinstance(
                     n.value, cst.SimpleString) and len(n.targets) == 1 and isinstance(n.targets[0].target, cst.Name))
-                    if is_version(_str_key(a.value))]
+                    if versions.is_version(_str_key(a.value))]
                 if vs:
                     self.optin.update(vs)
                     guard = True
@@ -411,7 +398,7 @@ class _Client:
                 vs = []
                 for a in node.args:
                     v = evaluate(a.value, self.names)
-                    if is_version(v):
+                    if versions.is_version(v):
                         vs.append(v)
                     elif isinstance(a.value, cst.Float):
                         self.floats.append((a.value.value, self.parsed.span(a.value)))
@@ -435,7 +422,7 @@ class _Client:
                 return ("float" if "float" in kinds else "expr"), tuple(vs), False
             return ("chosen" if chosen else "literal"), tuple(vs), chosen
         v = evaluate(node, self.names)
-        if is_version(v):
+        if versions.is_version(v):
             return "literal", (v,), False
         if isinstance(v, float):
             return "float", (), False
@@ -480,7 +467,7 @@ class _Client:
             d = dec.decorator
             if isinstance(d, cst.Call) and _tail(d.func) == "assert_min_rpc_version" and d.args:
                 v = evaluate(d.args[0].value, self.names)
-                if is_version(v):
+                if versions.is_version(v):
                     gated.add(v)
         sends = []
         prepares = []
@@ -505,7 +492,7 @@ class _Client:
                 sends.append(Send(rpc, kind, vs, chosen, kwargs, open_kw, self.parsed.span(call)))
                 prepares.append((fn.name.value, rpc, kind, vs[0] if kind == "literal" and len(vs) == 1 else None,
                                  direct, node))
-        return scan, sends, prepares, tuple(sorted(guards, key=vkey)), tuple(sorted(gated, key=vkey)), \
+        return scan, sends, prepares, tuple(sorted(guards, key=versions.key)), tuple(sorted(gated, key=versions.key)), \
             tuple(sorted(scan.dropped))
 
     def _send_target(self, call: cst.Call, scan):
@@ -597,7 +584,7 @@ def _version_like(node, names) -> bool:
         return True
     if isinstance(node, cst.Name) and node.value in ("version", "ver", "rpc_version"):
         return True
-    return is_version(evaluate(node, names))
+    return versions.is_version(evaluate(node, names))
 
 
 def _aliases(cls, funcs, names) -> dict:
@@ -622,12 +609,12 @@ def _aliases(cls, funcs, names) -> dict:
                             if isinstance(t.target, cst.Name):
                                 local[t.target.value] = a.value
                     v = evaluate(c.args[0].value, local)
-                    if is_version(v):
+                    if versions.is_version(v):
                         fixed = v
                     elif isinstance(c.args[0].value, cst.Call) and last_name(c.args[0].value.func) in CHOOSERS:
                         vs = [evaluate(a.value, names) for a in c.args[0].value.args]
-                        vs = [v for v in vs if is_version(v)]
-                        fixed = max(vs, key=vkey) if vs else None
+                        vs = [v for v in vs if versions.is_version(v)]
+                        fixed = max(vs, key=versions.key) if vs else None
                 inner = _tail(c.func)
                 if inner in out and fixed is None:
                     fixed = out[inner]
@@ -698,7 +685,7 @@ def _alias_table(parsed, node, names) -> tuple:
         if isinstance(el, cst.DictElement):
             k = evaluate(el.key, names)
             v = evaluate(el.value, names)
-            if isinstance(k, str) and is_version(v):
+            if isinstance(k, str) and versions.is_version(v):
                 out.append((k, v, parsed.span(el)))
     return tuple(out)
 
@@ -728,7 +715,7 @@ def _server(parsed, cls, names, consts) -> RpcServer | None:
     if vnode is None:
         return None
     v = evaluate(vnode, names)
-    if is_version(v):
+    if versions.is_version(v):
         version = v
     else:
         ref = parsed.code(vnode)
@@ -778,7 +765,7 @@ def _service_history(parsed, consts):
         for el in last.elements:
             if isinstance(el, cst.DictElement) and _str_key(el.key) == "compute_rpc":
                 v = evaluate(el.value, {})
-                rpc = v if is_version(v) else None
+                rpc = v if versions.is_version(v) else None
     sv = evaluate(consts.get("SERVICE_VERSION"), {}) if consts.get("SERVICE_VERSION") is not None else None
     if rpc is None:
         return None
@@ -794,7 +781,7 @@ def _release_master(parsed, consts):
             for inner in el.value.elements:
                 if isinstance(inner, cst.DictElement) and _str_key(inner.key) == "rpc":
                     v = evaluate(inner.value, consts)
-                    if is_version(v):
+                    if versions.is_version(v):
                         return (v, parsed.span(inner.value))
     return None
 
@@ -863,7 +850,7 @@ def _client(parsed, cls, funcs, attrs, names, consts, uses_caps, module, text):
                 if node is not None:
                     val = evaluate(node, names)
                     if isinstance(val, str):
-                        target = val if target is None else min(target, val, key=_vkey)
+                        target = val if target is None else min(target, val, key=lambda v: versions.key(v, (999,)))
                     elif isinstance(node, cst.Float):
                         st.floats.append((node.value, parsed.span(node)))
                     elif target_expr is None:
@@ -875,12 +862,12 @@ def _client(parsed, cls, funcs, attrs, names, consts, uses_caps, module, text):
                 capn = kwarg(call, "version_cap")
                 if capn is not None:
                     cv = evaluate(capn, names)
-                    if is_version(cv) and isinstance(capn, (cst.SimpleString, cst.Name, cst.Attribute)):
+                    if versions.is_version(cv) and isinstance(capn, (cst.SimpleString, cst.Name, cst.Attribute)):
                         cap = (cv, parsed.span(capn))
         if sends or guards or gated:
             methods.append(ClientMethod(name=fn.name.value, span=parsed.span(fn.name), sends=tuple(sends),
                                         guards=guards, gated=gated, dropped=dropped,
-                                        optin=tuple(sorted(scan.optin, key=vkey))))
+                                        optin=tuple(sorted(scan.optin, key=versions.key))))
         prepares.extend(preps)
     if not prepares:
         return None
@@ -903,7 +890,7 @@ def _client(parsed, cls, funcs, attrs, names, consts, uses_caps, module, text):
     nodes = _attr_nodes(cls)
     if "RPC_API_VERSION" in attrs:
         v = evaluate(attrs["RPC_API_VERSION"], names)
-        if is_version(v):
+        if versions.is_version(v):
             api = (v, parsed.span(nodes["RPC_API_VERSION"]))
     alias_node = attrs.get("VERSION_ALIASES")
     if alias_node is None:

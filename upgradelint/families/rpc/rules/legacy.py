@@ -7,8 +7,7 @@ import difflib
 import dataclasses
 import os
 
-from upgradelint.families.rpc.facts import vkey
-from upgradelint.core.cst.static import version_tuple
+from upgradelint.core import versions
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
 
 # ---------------------------------------------------------------- shared helpers
@@ -17,30 +16,13 @@ from upgradelint.core.rule import Context, Invalid, Rule, Valid
 def _above_floor(client) -> bool:
     """Is the client's target version above the oldest version it pins elsewhere?
     Unknown or X.0 targets are never above the floor (precision first)."""
-    target = version_tuple(client.target_version or "")
+    target = versions.parse(client.target_version or "")
     if not target or len(target) < 2 or target[1] == 0:
         return False
-    lower = [version_tuple(p.version) for p in client.prepares if p.version_kind == "literal"]
+    lower = [versions.parse(p.version) for p in client.prepares if p.version_kind == "literal"]
     if client.default_version:
-        lower.append(version_tuple(client.default_version))
+        lower.append(versions.parse(client.default_version))
     return any(v is not None and v < target for v in lower)
-
-
-def _major(v: str | None):
-    t = version_tuple(v or "")
-    return t[0] if t else None
-
-
-def _gt(a: str | None, b: str | None) -> bool:
-    """a > b within the same major (versions of different majors do not compare)."""
-    if not a or not b or _major(a) != _major(b):
-        return False
-    return vkey(a) > vkey(b)
-
-
-def _max(versions):
-    vs = [v for v in versions if v and version_tuple(v)]
-    return max(vs, key=vkey) if vs else None
 
 
 def _caps(ctx: Context, client) -> bool:
@@ -58,11 +40,11 @@ def _as_info(ctx: Context, rule: Rule) -> None:
 
 def _send_version(client, send) -> str | None:
     if send.versions:
-        top = _max(send.versions)
+        top = versions.newest(send.versions)
         cur = _current(client)
-        if cur and _major(top) is not None and _major(top) < _major(cur):
+        if cur and versions.major(top) is not None and versions.major(top) < versions.major(cur):
             # only old-major pins: nova's _ver(ctxt, '5.x') sends the current X.0 when it can
-            return f"{_major(cur)}.0"
+            return f"{versions.major(cur)}.0"
         return top
     if send.kind == "default":
         return client.default_version or client.target_version
@@ -81,11 +63,11 @@ def _current(client) -> str | None:
             vs.extend(s.versions)
     if client.api_version:
         vs.append(client.api_version[0])
-    vs = [v for v in vs if version_tuple(v)]
+    vs = [v for v in vs if versions.parse(v)]
     if not vs:
         return None
-    major = max(_major(v) for v in vs)
-    return _max(v for v in vs if _major(v) == major)
+    major = max(versions.major(v) for v in vs)
+    return versions.newest(v for v in vs if versions.major(v) == major)
 
 
 def _site(client, version):
@@ -107,18 +89,18 @@ def _known(client) -> str | None:
     vs.extend(client.history)
     if client.api_version:
         vs.append(client.api_version[0])
-    major = max((_major(v) for v in vs if _major(v) is not None), default=None)
-    return _max(v for v in vs if v and _major(v) == major)
+    major = max((versions.major(v) for v in vs if versions.major(v) is not None), default=None)
+    return versions.newest(v for v in vs if v and versions.major(v) == major)
 
 
 def _guarded(method, send, version) -> bool:
     if send.chosen:
         return True
-    return any(g == version or _gt(g, version) for g in tuple(method.guards) + tuple(method.gated))
+    return any(g == version or versions.same_major_gt(g, version) for g in tuple(method.guards) + tuple(method.gated))
 
 
 def _gated(method, version) -> bool:
-    return any(g == version or _gt(g, version) for g in method.gated)
+    return any(g == version or versions.same_major_gt(g, version) for g in method.gated)
 
 
 def _pairs(ctx: Context):
@@ -637,7 +619,7 @@ class UnguardedNewVersion(Rule):
                     if not s.rpc:
                         continue
                     v = _send_version(client, s)
-                    if not v or not _gt(v, known) or _guarded(m, s, v):
+                    if not v or not versions.same_major_gt(v, known) or _guarded(m, s, v):
                         continue
                     symbol = f"{client.name}.{m.name}"
                     if (symbol, s.rpc) in seen:
@@ -804,8 +786,8 @@ class NewKwargWithoutFallback(Rule):
                     if not s.rpc or s.rpc not in before:
                         continue
                     v = _send_version(client, s)
-                    vb = _max(_send_version(old, b) for b in before[s.rpc])
-                    if not v or not _gt(v, vb) or not _gt(v, known) or _gated(m, v):
+                    vb = versions.newest(_send_version(old, b) for b in before[s.rpc])
+                    if not v or not versions.same_major_gt(v, vb) or not versions.same_major_gt(v, known) or _gated(m, v):
                         continue
                     if _absorbs(ctx, path, s.rpc):
                         continue
@@ -959,19 +941,19 @@ class VersionBumpBookkeeping(Rule):
                     ctx.report(self, path, span, symbol, variant=variant, cls=client.name, version=cur, where=where,
                                recorded=recorded)
 
-                hist = _max(client.history)
-                if hist and _gt(cur, hist):
+                hist = versions.newest(client.history)
+                if hist and versions.same_major_gt(cur, hist):
                     report("", hist, "history")
-                if client.api_version and _gt(cur, client.api_version[0]):
+                if client.api_version and versions.same_major_gt(cur, client.api_version[0]):
                     report("RPC_API_VERSION", client.api_version[0])
-                if client.version_cap and _gt(cur, client.version_cap[0]):
+                if client.version_cap and versions.same_major_gt(cur, client.version_cap[0]):
                     report("version_cap", client.version_cap[0])
                 sent = {s.rpc for m in client.methods for s in m.sends if s.rpc}
                 cands = [(p, s) for p, s in servers_by_dir.get(os.path.dirname(path), ())
                          if not s.proxy and s.namespace == client.namespace and
-                         (s.version_ref is not None or _major(s.version) == _major(cur)) and
+                         (s.version_ref is not None or versions.major(s.version) == versions.major(cur)) and
                          _serves(s, sent)]
-                if len(cands) == 1 and cands[0][1].version and _gt(cur, cands[0][1].version):
+                if len(cands) == 1 and cands[0][1].version and versions.same_major_gt(cur, cands[0][1].version):
                     p, s = cands[0]
                     report(f"{s.name}'s target ({p})", s.version)
                 for kind, suffix in client.refs:
@@ -980,14 +962,14 @@ class VersionBumpBookkeeping(Rule):
                             continue
                         if kind == "service_history" and ex.service_history:
                             rpc, entries, service, hspan = ex.service_history
-                            if _gt(cur, rpc):
+                            if versions.same_major_gt(cur, rpc):
                                 report(f"SERVICE_VERSION_HISTORY[-1]['compute_rpc'] ({tpath})", rpc)
                             if service is not None and service != entries - 1 and tpath not in reported_history:
                                 reported_history.add(tpath)
                                 ctx.report(self, tpath, hspan, "SERVICE_VERSION", variant="service",
                                            service=service, entries=entries)
                         elif kind == "release_mapping" and ex.release_master:
-                            if _gt(cur, ex.release_master[0]):
+                            if versions.same_major_gt(cur, ex.release_master[0]):
                                 report(f"RELEASE_MAPPING['master']['rpc'] ({tpath})", ex.release_master[0])
 
 
@@ -1269,20 +1251,20 @@ class MajorBumpWithoutCompatEndpoint(Rule):
                     o = old.get(srv.name)
                     if o is None or srv.proxy or not srv.version or not o.version:
                         continue
-                    if _major(srv.version) is None or _major(o.version) is None or \
-                            _major(srv.version) <= _major(o.version):
+                    if versions.major(srv.version) is None or versions.major(o.version) is None or \
+                            versions.major(srv.version) <= versions.major(o.version):
                         continue
-                    if any(s is not srv and _major(s.version) == _major(o.version) for s in ex.servers):
+                    if any(s is not srv and versions.major(s.version) == versions.major(o.version) for s in ex.servers):
                         continue
                     ctx.report(self, path, srv.version_span or srv.span, srv.name, cls=srv.name, old=o.version,
-                               new=srv.version, old_major=_major(o.version))
+                               new=srv.version, old_major=versions.major(o.version))
             oldc = {c.name: c for c in base.rpc}
             for c in facts.rpc:
                 o = oldc.get(c.name)
                 if o is None or not c.aliases or not o.aliases:
                     continue
-                if _major(c.target_version) is not None and _major(o.target_version) is not None and \
-                        _major(c.target_version) > _major(o.target_version) and len(c.aliases) <= len(o.aliases):
+                if versions.major(c.target_version) is not None and versions.major(o.target_version) is not None and \
+                        versions.major(c.target_version) > versions.major(o.target_version) and len(c.aliases) <= len(o.aliases):
                     ctx.report(self, path, c.span, c.name, variant="alias", cls=c.name, old=o.target_version,
                                new=c.target_version)
 
@@ -1389,7 +1371,7 @@ class AliasTableHygiene(Rule):
             for client in facts.rpc:
                 if not client.aliases:
                     continue
-                top = _max(client.history)
+                top = versions.newest(client.history)
                 seen = set()
                 prev = None
                 prev_known = None
@@ -1411,14 +1393,14 @@ class AliasTableHygiene(Rule):
                             continue
                     if release in seen:
                         ctx.report(self, path, span, symbol, variant="dup", cls=client.name, release=release)
-                    elif top and _gt(version, top):
+                    elif top and versions.same_major_gt(version, top):
                         ctx.report(self, path, span, symbol, cls=client.name, release=release, version=version,
                                    max=top)
-                    elif prev is not None and vkey(version) < vkey(prev):
+                    elif prev is not None and versions.key(version) < versions.key(prev):
                         ctx.report(self, path, span, symbol, variant="order", cls=client.name, release=release,
                                    version=version, prev=prev)
                     seen.add(release)
-                    prev = version if prev is None or vkey(version) >= vkey(prev) else prev
+                    prev = version if prev is None or versions.key(version) >= versions.key(prev) else prev
 
 
 # ---------------------------------------------------------------- UPG108
@@ -1568,14 +1550,14 @@ class NewCallAtOldVersion(Rule):
                     if not s.rpc:
                         continue
                     v = _send_version(client, s)
-                    if not v or _major(v) is None or _major(known) is None:
+                    if not v or versions.major(v) is None or versions.major(known) is None:
                         continue
-                    if _major(v) > _major(known) or _gt(v, known):
+                    if versions.major(v) > versions.major(known) or versions.same_major_gt(v, known):
                         continue
                     symbol = f"{client.name}.{m.name}"
                     # cinder: a gate for a new version (assert_min_rpc_version, can_send_version) with the send
                     # left at the wrapper's default: every server that passes the gate has the method
-                    fresh = any(_gt(g, known) for g in tuple(m.guards) + tuple(m.gated))
+                    fresh = any(versions.same_major_gt(g, known) for g in tuple(m.guards) + tuple(m.gated))
                     gated_default = fresh and s.kind == "default"
                     if s.rpc not in before:
                         if gated_default:
