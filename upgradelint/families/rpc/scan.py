@@ -129,6 +129,6 @@ def scanner():
     module does not import libcst."""
 
     class Scan(_ScanHooks, cst.CSTVisitor):
-        __doc__ = _ScanHooks.__doc__
+        """The hooks of ``_ScanHooks`` as a LibCST visitor (driven by ``fast_visit``)."""
 
     return Scan
