@@ -61,6 +61,13 @@ COMMITS = [
     ("manila", "558288e00", "share 1.28: deferred_delete kwargs"),
 ]
 
+# where each project keeps its RPC clients (the sweep's commit selection; default */rpcapi.py)
+SWEEP_PATHS = {
+    "neutron": ("neutron/agent/rpc.py", "neutron/api/rpc/handlers/*.py", "neutron/api/rpc/agentnotifiers/*.py",
+                "neutron/plugins/ml2/rpc.py"),
+    "heat": ("heat/rpc/client.py", "heat/rpc/listener_client.py", "heat/rpc/worker_client.py"),
+}
+
 VERSION_RE = re.compile(r"""(['"])(\d+\.\d+)\1""")
 GUARDS = ("can_send_version", "_can_send_version")
 WRAPPERS = ("prepare", "_prepare_call", "_get_cctxt", "prepare_for_alt_rpcserver")
@@ -85,11 +92,20 @@ def involved(repo, project, commit) -> tuple[list[str], list[str]]:
     changed = [p for p in git(repo, "diff-tree", "--no-commit-id", "-r", "--name-only", f"{commit}^", commit).split()
                if p.endswith(".py") and not _is_test(p) and p.startswith(project + "/")]
     paths = set(changed)
+    listing = None
     for p in changed:
         if p.endswith(("rpcapi.py", "manager.py")):
             d = os.path.dirname(p)
             paths.update((f"{d}/rpcapi.py", f"{d}/manager.py"))
+        elif "rpc" in os.path.basename(p):
+            # neutron: the endpoints next to a client live in sibling *rpc*.py modules
+            if listing is None:
+                listing = git(repo, "ls-tree", "-r", "--name-only", commit).split()
+            d = os.path.dirname(p)
+            paths.update(q for q in listing if os.path.dirname(q) == d and "rpc" in os.path.basename(q)
+                         and q.endswith(".py"))
     paths.update({"nova": ["nova/objects/service.py"],
+                  "cinder": ["cinder/rpc.py", "cinder/objects/base.py"],
                   "ironic": ["ironic/common/release_mappings.py"]}.get(project, []))
     clients = sorted(p for p in changed if p.endswith("rpcapi.py"))
     return sorted(paths), clients
@@ -263,7 +279,9 @@ def main(argv=None) -> int:
     ap.add_argument("--mirrors", default="/work/.mirror")
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--sweep", type=int, default=0, metavar="N",
-                    help="instead: run the last N commits touching */rpcapi.py of each project as merged")
+                    help="instead: run the last N commits touching the RPC clients of each project as merged")
+    ap.add_argument("--projects", default="nova,cinder,ironic,manila",
+                    help="with --sweep: comma-separated projects (also: neutron, heat)")
     args = ap.parse_args(argv)
     if args.sweep:
         return sweep(args)
@@ -317,11 +335,12 @@ def main(argv=None) -> int:
 def sweep(args) -> int:
     """Precision on clean history: every recent commit that touched an RPC client, as merged."""
     total = bad = 0
-    for project in ("nova", "cinder", "ironic", "manila"):
+    for project in args.projects.split(","):
         repo = os.path.join(args.mirrors, f"openstack+{project}", "repo")
         if not os.path.isdir(repo):
             continue
-        commits = git(repo, "log", "--no-merges", f"-{args.sweep}", "--format=%h", "--", f"{project}/*/rpcapi.py").split()
+        globs = SWEEP_PATHS.get(project, (f"{project}/*/rpcapi.py",))
+        commits = git(repo, "log", "--no-merges", f"-{args.sweep}", "--format=%h", "--", *globs).split()
         counts: dict[str, int] = {}
         for commit in commits:
             paths, _ = involved(repo, project, commit)
