@@ -26,6 +26,12 @@ class UnguardedNewRpcVersion(Rule):
     version caps (neutron, heat: no `can_send_version` in the module, or
     `rpc-version-caps = false`) every finding is info.
 
+    Out of scope: clients written against the `RpcProxy` base class that came
+    before oslo.messaging (`BASE_RPC_API_VERSION` as the proxy's default and
+    `self.call(ctxt, self.make_msg(...))` through the proxy). No maintained
+    project uses it any more and the rule is not tuned for it. heat's
+    `make_msg`/`call` helpers over an oslo.messaging client are in scope.
+
     ## Why is this bad?
     With `[upgrade_levels]`, the service-version auto cap or a pinned release,
     the client's `version_cap` stays at the old release until every service is

@@ -17,6 +17,12 @@ class NewRpcCallAtOldVersion(Rule):
     Arguments added only under a `can_send_version` guard, or dropped for old
     servers, are fine.
 
+    Out of scope: clients written against the `RpcProxy` base class that came
+    before oslo.messaging (`BASE_RPC_API_VERSION` as the proxy's default and
+    `self.call(ctxt, self.make_msg(...))` through the proxy). No maintained
+    project uses it any more and the rule is not tuned for it. heat's
+    `make_msg`/`call` helpers over an oslo.messaging client are in scope.
+
     ## Why is this bad?
     A not-yet-upgraded server claims that version, so the client sends the new
     call, and the old server answers with `NoSuchMethod` or a `TypeError` for
