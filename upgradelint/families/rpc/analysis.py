@@ -10,7 +10,7 @@ import os
 
 from upgradelint.core import versions
 from upgradelint.core.rule import Context, Rule
-from upgradelint.families.rpc.facts import RpcClient, RpcExtra, RpcServer, Send
+from upgradelint.families.rpc.facts import ClientBase, RpcClient, RpcExtra, RpcServer, Send
 
 
 class RpcAnalysis:
@@ -92,9 +92,28 @@ class RpcAnalysis:
         return rpc in self._var_kw_by_dir.get(os.path.dirname(path), ())
 
     def caps(self, client: RpcClient) -> bool:
-        """Does the project cap RPC versions? Config first, else the client module tells."""
+        """Does the project cap RPC versions? Config first, else the client module
+        tells, or the base class that builds its client computes a cap (cinder.rpc.RPCAPI)."""
         cfg = getattr(self.ctx.config, "rpc_version_caps", None)
-        return client.uses_caps if cfg is None else bool(cfg)
+        if cfg is not None:
+            return bool(cfg)
+        return client.uses_caps or any(b.capped for b in self._client_bases(client))
+
+    def gates_in_client(self, client: RpcClient) -> bool:
+        """Is the convention to gate new methods in the client itself? Config, or
+        the client already gates a method with a decorator, or its base class's
+        module offers one (cinder's ``@rpc.assert_min_rpc_version``)."""
+        if getattr(self.ctx.config, "rpc_guard_in_client", False):
+            return True
+        return client.gate_decorator or any(b.gates for b in self._client_bases(client))
+
+    def _client_bases(self, client: RpcClient) -> list[ClientBase]:
+        out = []
+        for mod, name in client.bases:
+            for path in (mod,) if mod in self.ctx.head else [p for p in self.ctx.head if p.endswith("/" + mod)]:
+                ex = rpc_extra(self.ctx.head[path])
+                out.extend(b for b in (ex.bases if ex is not None else ()) if b.name == name)
+        return out
 
     def as_info(self, rule: Rule) -> None:
         """Demote the finding just reported to info, unless the user set the code's severity."""

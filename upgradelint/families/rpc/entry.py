@@ -5,11 +5,13 @@ client or server is judged with."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 from upgradelint.core.cst.static import module_constants
 from upgradelint.core.lazy import cst
 from upgradelint.core.paths import is_test_path
+from upgradelint.families.rpc.bases import build_base
 from upgradelint.families.rpc.clients import build_client
 from upgradelint.families.rpc.facts import RpcExtra
 from upgradelint.families.rpc.servers import build_server, release_master, service_history
@@ -36,6 +38,7 @@ def extract(parsed, facts) -> None:
     consts = None
     clients = []
     servers = []
+    bases = []
     text = parsed.text
     # a literal version_cap bumped with every change (manila) protects nobody: only checks count
     uses_caps = any(s in text for s in ("can_send_version", "assert_min_rpc_version", "_compat_ver"))
@@ -59,23 +62,27 @@ def extract(parsed, facts) -> None:
         srv = build_server(parsed, cls, names, consts)
         if srv is not None:
             servers.append(srv)
+        elif funcs and "version_cap" in parsed.text_of(cls):
+            base = build_base(cls, funcs, names, module)
+            if base is not None:
+                bases.append(base)
     facts.rpc = tuple(clients)
-    extra = RpcExtra(servers=tuple(servers))
+    extra = RpcExtra(servers=tuple(servers), bases=tuple(bases))
     if "SERVICE_VERSION_HISTORY" in text:
         consts = consts if consts is not None else module_constants(module)
-        extra = RpcExtra(servers=extra.servers, service_history=service_history(parsed, consts))
+        extra = dataclasses.replace(extra, service_history=service_history(parsed, consts))
     if "RELEASE_MAPPING" in text:
         consts = consts if consts is not None else module_constants(module)
-        extra = RpcExtra(servers=extra.servers, service_history=extra.service_history,
-                         release_master=release_master(parsed, consts))
-    if extra.servers or extra.service_history or extra.release_master:
+        extra = dataclasses.replace(extra, release_master=release_master(parsed, consts))
+    if extra.servers or extra.service_history or extra.release_master or extra.bases:
         facts.extra["rpc"] = extra
 
 
 def context(root: str, head: dict, lister) -> list[str]:
     """A changed RPC client is judged with its server (``manager.py`` next to
-    it) and the tables it is capped by (nova's objects/service.py, ironic's
-    release_mappings.py); a changed server with the client next to it."""
+    it), the tables it is capped by (nova's objects/service.py, ironic's
+    release_mappings.py) and the module of its base class (cinder/rpc.py); a
+    changed server with the client next to it."""
     wanted: set[str] = set()
     suffixes: set[str] = set()
     dirs: set[str] = set()
@@ -86,6 +93,8 @@ def context(root: str, head: dict, lister) -> list[str]:
         for c in f.rpc:
             for _, suffix in c.refs:
                 suffixes.add(suffix)
+            for mod, _ in c.bases:  # the client base class (cinder/rpc.py): its cap and gates
+                suffixes.add(mod)
     if not dirs and not suffixes:
         return []
     for p in lister():
