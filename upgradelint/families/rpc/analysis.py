@@ -10,7 +10,7 @@ import os
 
 from upgradelint.core import versions
 from upgradelint.core.rule import Context, Rule
-from upgradelint.families.rpc.facts import ClientBase, RpcClient, RpcExtra, RpcServer, Send
+from upgradelint.families.rpc.facts import ClientBase, Prepare, RpcClient, RpcExtra, RpcServer, Send
 
 
 class RpcAnalysis:
@@ -85,6 +85,23 @@ class RpcAnalysis:
             names = out.setdefault(os.path.dirname(p), set())
             for srv in ex.servers:
                 names.update(m.name for m in srv.methods if m.var_kw)
+        return out
+
+    def retargeted(self, path: str, client: RpcClient, old: RpcClient) -> list[tuple[Prepare, list[str]]]:
+        """Bare sends (no version: they go out at the target) that the change
+        leaves untouched while it raises the client's target version: each
+        prepare() with the RPC names it sent before (UPG111's findings)."""
+        new_t, old_t = client.target_version, old.target_version
+        if not (versions.is_version(new_t) and versions.is_version(old_t)) or not versions.same_major_gt(new_t, old_t):
+            return []
+        bare_before = {(p.method, r) for p in old.prepares if p.version_kind == "missing" for r in p.rpc_methods}
+        out = []
+        for p in client.prepares:
+            if p.version_kind != "missing" or self.ctx.diff.touched(path, p.span.line, p.span.end_line):
+                continue
+            rpcs = [r for r in p.rpc_methods if (p.method, r) in bare_before]
+            if rpcs:
+                out.append((p, rpcs))
         return out
 
     def absorbs(self, path: str, rpc: str) -> bool:

@@ -64,6 +64,7 @@ def build_client(parsed, cls, funcs, attrs, names, consts, uses_caps, module, te
                            for fn in funcs for d in fn.decorators),
         namespace_expr=target.ns_expr,
         release_marks=release_marks(doc),
+        target_span=target.span,
     )
 
 
@@ -80,6 +81,7 @@ class _Target:
         self.expr: str | None = None
         self.namespace: str | None = None
         self.ns_expr: str | None = None
+        self.span = None
         self.cap: tuple | None = None
 
     def observe(self, call, names, parsed, floats: list) -> None:
@@ -89,6 +91,8 @@ class _Target:
         if node is not None:
             val = evaluate(node, names)
             if isinstance(val, str):
+                if self.version is None or _unknown_last(val) < _unknown_last(self.version):
+                    self.span = parsed.span(node)
                 self.version = val if self.version is None else min(self.version, val, key=_unknown_last)
             elif isinstance(node, cst.Float):
                 floats.append((node.value, parsed.span(node)))

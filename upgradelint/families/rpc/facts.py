@@ -79,6 +79,7 @@ class RpcClient:
     gate_decorator: bool = False  # a method is gated by a decorator (cinder's @rpc.assert_min_rpc_version)
     namespace_expr: str | None = None  # code of a Target namespace the extractor could not resolve
     release_marks: tuple = ()  # (release, version) from "... Newton supports messaging version 2.6" lines
+    target_span: Span | None = None  # the version= of the Target that gave target_version
 
 
 @dataclass(frozen=True)

@@ -290,7 +290,8 @@ class UnguardedNewRpcVersion(Rule):
             guard_in_client = an.gates_in_client(client)
             known = known_version(old)
             before = sends_by_rpc(old)
-            seen = set()
+            seen = {(f"{client.name}.{p.method}", r) for p, rpcs in an.retargeted(path, client, old)
+                    for r in rpcs}  # bare sends moved by a raised target: UPG111 names them
             for m in client.methods:
                 for s in m.sends:
                     if not s.rpc:
