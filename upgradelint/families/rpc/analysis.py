@@ -104,6 +104,40 @@ class RpcAnalysis:
                 out.append((p, rpcs))
         return out
 
+    @functools.cached_property
+    def _old_servers_by_dir(self) -> dict[str, list[RpcServer]]:
+        """Package directory -> the endpoint classes of the old tree (the base
+        version of changed files, the head of the others; added files left out)."""
+        ctx = self.ctx
+        out: dict[str, list] = {}
+        for p, facts in ctx.head.items():
+            if ctx.diff is not None and p in ctx.diff.changes:
+                if ctx.base_path(p) is None:
+                    continue
+                facts = (ctx.base or {}).get(p)
+            ex = rpc_extra(facts) if facts is not None else None
+            if ex is not None:
+                out.setdefault(os.path.dirname(p), []).extend(ex.servers)
+        return out
+
+    def served_before(self, path: str, client: RpcClient, send: Send, version: str) -> RpcServer | None:
+        """An endpoint of the old tree in the client's package that already served
+        ``send`` at ``version``: same major, a target at or above it, a reachable
+        namespace (one not resolved counts as reachable) and a method of that name
+        that accepts the kwargs (neutron's DVRServerRpcApi.get_ports, served by
+        MetadataRpcCallback since 1.0)."""
+        sent = {k for k, _ in send.kwargs}
+        for srv in self._old_servers_by_dir.get(os.path.dirname(path), ()):
+            if srv.proxy or not srv.version or versions.major(srv.version) != versions.major(version) or \
+                    versions.key(srv.version) < versions.key(version):
+                continue
+            if not (client.namespace_expr or srv.namespace_expr or srv.namespace == client.namespace):
+                continue
+            for m in srv.methods:
+                if m.name == send.rpc and (m.var_kw or (not send.open_kwargs and sent <= {n for n, _ in m.params})):
+                    return srv
+        return None
+
     def absorbs(self, path: str, rpc: str) -> bool:
         """Does the old server next to the client take ``**kwargs`` in ``rpc`` (new kwargs are harmless)?"""
         return rpc in self._var_kw_by_dir.get(os.path.dirname(path), ())

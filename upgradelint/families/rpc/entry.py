@@ -79,8 +79,8 @@ def extract(parsed, facts) -> None:
 
 
 def context(root: str, head: dict, lister) -> list[str]:
-    """A changed RPC client is judged with its server (``manager.py`` next to
-    it), the tables it is capped by (nova's objects/service.py, ironic's
+    """A changed RPC client is judged with its server (``manager.py`` and the
+    ``*rpc*.py`` endpoint modules next to it), the tables it is capped by (nova's objects/service.py, ironic's
     release_mappings.py) and the module of its base class (cinder/rpc.py); a
     changed server with the client next to it."""
     wanted: set[str] = set()
@@ -99,8 +99,8 @@ def context(root: str, head: dict, lister) -> list[str]:
         return []
     for p in lister():
         d, name = os.path.split(p)
-        if d in dirs and name in ("rpcapi.py", "manager.py"):
-            wanted.add(p)
+        if d in dirs and (name == "manager.py" or "rpc" in name and name.endswith(".py")):
+            wanted.add(p)  # rpcapi.py, and the endpoint modules next to a client (neutron's *_rpc.py)
         elif any(p == s or p.endswith("/" + s) for s in suffixes):
             wanted.add(p)
     return sorted(wanted)
