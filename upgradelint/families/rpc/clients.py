@@ -65,6 +65,7 @@ def build_client(parsed, cls, funcs, attrs, names, consts, uses_caps, module, te
         namespace_expr=target.ns_expr,
         release_marks=release_marks(doc),
         target_span=target.span,
+        defs=tuple((fn.name.value, parsed.span(fn.name)) for fn in funcs),
     )
 
 

@@ -16,6 +16,11 @@ from upgradelint.families.rpc.clients import build_client
 from upgradelint.families.rpc.facts import RpcExtra
 from upgradelint.families.rpc.servers import build_server, release_master, service_history
 from upgradelint.families.rpc.syntax import class_attrs, classes
+from upgradelint.families.rpc.tables import release_tables
+
+# where projects keep what their releases speak (UPG109/UPG110): nova, ironic, cinder
+_TABLE_MODULES = ("/objects/service.py", "/common/release_mappings.py", "/objects/base.py")
+_TABLE_NAMES = ("OLDEST_SUPPORTED_SERVICE_VERSION", "SERVICE_VERSION_ALIASES", "RELEASE_MAPPING", "OBJ_VERSIONS")
 
 
 def prefilter(relpath: str, text: str) -> bool:
@@ -30,6 +35,8 @@ def prefilter(relpath: str, text: str) -> bool:
         return True
     if "SERVICE_VERSION_HISTORY" in text and "compute_rpc" in text:
         return True
+    if "OBJ_VERSIONS" in text and ".add(" in text:
+        return True  # cinder's object version history (UPG109/UPG110)
     return "RELEASE_MAPPING" in text and "'rpc'" in text
 
 
@@ -74,7 +81,10 @@ def extract(parsed, facts) -> None:
     if "RELEASE_MAPPING" in text:
         consts = consts if consts is not None else module_constants(module)
         extra = dataclasses.replace(extra, release_master=release_master(parsed, consts))
-    if extra.servers or extra.service_history or extra.release_master or extra.bases:
+    if any(k in text for k in _TABLE_NAMES):
+        consts = consts if consts is not None else module_constants(module)
+        extra = dataclasses.replace(extra, tables=release_tables(parsed, consts))
+    if extra.servers or extra.service_history or extra.release_master or extra.bases or extra.tables:
         facts.extra["rpc"] = extra
 
 
@@ -82,7 +92,10 @@ def context(root: str, head: dict, lister) -> list[str]:
     """A changed RPC client is judged with its server (``manager.py`` and the
     ``*rpc*.py`` endpoint modules next to it), the tables it is capped by (nova's objects/service.py, ironic's
     release_mappings.py) and the module of its base class (cinder/rpc.py); a
-    changed server with the client next to it."""
+    changed server with the client next to it. Any RPC or object change also
+    reads the modules that record what each release speaks (nova's
+    objects/service.py, ironic's common/release_mappings.py, cinder's
+    objects/base.py)."""
     wanted: set[str] = set()
     suffixes: set[str] = set()
     dirs: set[str] = set()
@@ -95,12 +108,12 @@ def context(root: str, head: dict, lister) -> list[str]:
                 suffixes.add(suffix)
             for mod, _ in c.bases:  # the client base class (cinder/rpc.py): its cap and gates
                 suffixes.add(mod)
-    if not dirs and not suffixes:
+    if not dirs and not suffixes and not any(f.objects for f in head.values()):
         return []
     for p in lister():
         d, name = os.path.split(p)
         if d in dirs and (name == "manager.py" or "rpc" in name and name.endswith(".py")):
             wanted.add(p)  # rpcapi.py, and the endpoint modules next to a client (neutron's *_rpc.py)
-        elif any(p == s or p.endswith("/" + s) for s in suffixes):
+        elif any(p == s or p.endswith("/" + s) for s in suffixes) or p.endswith(_TABLE_MODULES):
             wanted.add(p)
     return sorted(wanted)

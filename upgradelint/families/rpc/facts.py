@@ -80,6 +80,7 @@ class RpcClient:
     namespace_expr: str | None = None  # code of a Target namespace the extractor could not resolve
     release_marks: tuple = ()  # (release, version) from "... Newton supports messaging version 2.6" lines
     target_span: Span | None = None  # the version= of the Target that gave target_version
+    defs: tuple = ()  # (name, span) of every method of the class
 
 
 @dataclass(frozen=True)
