@@ -66,6 +66,7 @@ def build_client(parsed, cls, funcs, attrs, names, consts, uses_caps, module, te
         release_marks=release_marks(doc),
         target_span=target.span,
         defs=tuple((fn.name.value, parsed.span(fn.name)) for fn in funcs),
+        wrappers=tuple(sorted(st.wrappers)),
     )
 
 

@@ -81,6 +81,7 @@ class RpcClient:
     release_marks: tuple = ()  # (release, version) from "... Newton supports messaging version 2.6" lines
     target_span: Span | None = None  # the version= of the Target that gave target_version
     defs: tuple = ()  # (name, span) of every method of the class
+    wrappers: tuple[str, ...] = ()  # methods that return a prepared context (prepare_for_alt_rpcserver)
 
 
 @dataclass(frozen=True)

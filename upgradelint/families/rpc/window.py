@@ -159,8 +159,9 @@ def compat_items(client: RpcClient, method) -> dict[str, str]:
     by the version a peer must speak for it to be dead: ``guard`` (a
     ``can_send_version`` fallback), ``gate`` (a raise, or
     ``assert_min_rpc_version``), ``pin`` (an old-major fallback such as nova's
-    ``_ver(ctxt, '5.12')``, keyed by the current major's X.0). Checks of an older
-    major are left out."""
+    ``_ver(ctxt, '5.12')``, keyed by the current major's X.0); a tuple version or
+    ``_compat_ver('3.3', '3.0')`` counts as a guard of its top version. Checks of
+    an older major are left out."""
     cur = versions.major(current_version(client))
     # checks of an older major belong to the bridge to it (nova's _ver), and the
     # flow-insensitive scan also credits a guard with the _ver() pins assigned
@@ -173,6 +174,8 @@ def compat_items(client: RpcClient, method) -> dict[str, str]:
             majors = [versions.major(v) for v in s.versions if versions.major(v) is not None]
             if top and majors and max(majors) < (versions.major(top) or 0):
                 out.setdefault(top, "pin")
+            elif top and len(set(s.versions)) > 1:  # a tuple or _compat_ver('3.3', '3.0'): the fallback below top
+                out.setdefault(top, "guard")
     return out
 
 
@@ -182,5 +185,5 @@ def object_guards(facts) -> dict[str, set[str]]:
     ex = facts.extra.get("objects") if facts is not None and facts.extra else None
     out: dict[str, set[str]] = {}
     for cls, found in (getattr(ex, "guards", None) or {}).items():
-        out[cls] = {f"{g[0][0]}.{g[0][1]}" for g in found}
+        out[cls] = {f"{g[0][0]}.{g[0][1]}" for g in found}  # empty: a method in a form not read (a table loop)
     return out
