@@ -13,6 +13,7 @@ import posixpath
 import re
 
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
+from upgradelint.families.migrations.facts import versions_root
 
 _GLANCE_CONTRACT = re.compile(r"(^|_)contract\d*(_|$)")
 _GLANCE_EXPAND = re.compile(r"(^|_)expand\d*(_|$)")
@@ -20,15 +21,6 @@ _INITIAL_REVISIONS = {"8f2f1571d55b", "d67eeaabee36", "921e1a36b076", "27e647c0f
                       "INIT_VERSION"}
 _DATA_DIRS = ("data_migrations", "data_migration_repo")
 _NEUTRON_OFFLINE_OK = ("liberty", "mitaka", "newton")
-
-
-def versions_root(path: str) -> str:
-    """The ``.../versions`` directory a migration file belongs to."""
-    parts = path.split("/")
-    if "versions" in parts:
-        i = len(parts) - 1 - parts[::-1].index("versions")
-        return "/".join(parts[: i + 1])
-    return posixpath.dirname(path)
 
 
 def _labels_contract(labels) -> bool:
