@@ -67,7 +67,8 @@ def imports(mod: str) -> set[str]:
             names = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
             target = _resolve(mod, path.endswith("__init__.py"), node)
-            names = [target] + [f"{target}.{a.name}" for a in node.names]
+            # ``from pkg import submodule`` depends on the submodule; ``from pkg import name``, on pkg
+            names = [f"{target}.{a.name}" if f"{target}.{a.name}" in MODULES else target for a in node.names]
         else:
             continue
         for n in names:

@@ -40,6 +40,7 @@ class Options:
     disable_noqa: bool = False
     sources: dict | None = None  # relpath -> text, overriding the disk (flake8 stdin)
     baseline: bool = True  # hide the findings recorded in the project's baseline file, when there is one
+    conventions: bool = False  # also report the project conventions each family detected (--show-conventions)
     memo: bool = False  # reuse config and git diff across calls in this process (flake8)
 
 
@@ -190,7 +191,9 @@ def check(opts: Options) -> Result:
             result.checked -= 1
     head = {p: f for p, f in head.items() if not f.error and not f.empty}
 
-    ctx = Context(head=head, base=base, diff=diff, config=cfg)
+    from upgradelint.engine.releases import GitReleases
+
+    ctx = Context(head=head, base=base, diff=diff, config=cfg, releases=GitReleases(root) if diff is None else None)
     ctx.targets = targets
     ctx.root = root
     ctx.base_reader = reader
@@ -206,9 +209,22 @@ def check(opts: Options) -> Result:
             result.findings.append(f)
     result.findings.sort(key=lambda f: f.sort_key())
     result.errors.sort(key=lambda e: e.path)
+    if opts.conventions:
+        result.conventions = _conventions(ctx)
+    result.notes = list(ctx.notes)
     if bl is not None:
         _apply_baseline(result, bl, stale=whole and diff is None)
     return result
+
+
+def _conventions(ctx) -> list:
+    """(family, name, value, why) from each family's ``conventions(ctx)`` hook."""
+    out = []
+    for fam in families():
+        hook = getattr(fam, "conventions", None)
+        if hook is not None:
+            out.extend((fam.__name__.rsplit(".", 1)[-1], *row) for row in hook(ctx))
+    return out
 
 
 def baseline_path(root: str, cfg) -> str:

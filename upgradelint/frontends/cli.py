@@ -118,7 +118,9 @@ def _check(args) -> int:
         sys.stdout.write(gerrit.render(result, root=root, robot_comments=True,
                                        robot_run_id=os.environ.get("UPGRADELINT_RUN_ID")))
     else:
-        sys.stdout.write(render(args.format, result, root=root, color=color))
+        sys.stdout.write(render(args.format, result, root=root, color=color, verbose=args.verbose))
+    for note in result.notes:
+        print(f"upgradelint: {note}", file=sys.stderr)
     if args.format != "text":
         for e in result.errors:
             print(f"upgradelint: {e.path}: {e.message}", file=sys.stderr)
