@@ -19,6 +19,7 @@ import os
 from collections import namedtuple
 from dataclasses import dataclass
 
+from upgradelint.core import versions
 from upgradelint.families.objects.summary import ClassSummary, Method, ModuleSummary, summarize
 
 ArgSpec = namedtuple("ArgSpec", ("args", "varargs", "keywords", "defaults"))
@@ -1059,9 +1060,9 @@ def registered(world: World, modules=None) -> list[tuple[ClassRef, str]]:
             def ver(c):
                 try:
                     v = world.class_attr(c[0], "VERSION")
-                    return tuple(int(x) for x in v.split("."))
                 except (Unresolved, ValueError, AttributeError):
                     return (-1,)
+                return versions.key(v, (-1,)) if isinstance(v, str) else (-1,)
             cands = sorted(cands, key=ver, reverse=True)
         out.append(cands[0])
     return out

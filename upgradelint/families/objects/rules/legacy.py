@@ -6,20 +6,7 @@ from upgradelint.core.model import Span
 from upgradelint.core.paths import is_test_path
 from upgradelint.core.model import Replacement
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
-
-
-def bump_minor(version: str) -> str | None:
-    parts = version.split(".")
-    if len(parts) < 2 or not all(p.isdigit() for p in parts[:2]):
-        return None
-    return f"{parts[0]}.{int(parts[1]) + 1}"
-
-
-def _vt(v) -> tuple:
-    try:
-        return tuple(int(x) for x in str(v).split("."))
-    except ValueError:
-        return ()
+from upgradelint.core import versions
 
 
 def _summary(before, after) -> str:
@@ -426,9 +413,10 @@ class FieldsChangedWithoutVersionBump(Rule):
                 continue
             changes = _describe_change(a.describe(name, True) or _EMPTY, a.describe(name) or _EMPTY)
             rel, span = a.version_span(name)
-            bump = bump_minor(new.version) or "the next minor"
+            bump = versions.bump_minor(new.version) or "the next minor"
             if rel is not None and a.changed(rel):
-                ctx.report(self, rel, span, f"{name}.VERSION", fix=_bump_fix(span, name, bump_minor(new.version)),
+                ctx.report(self, rel, span, f"{name}.VERSION",
+                           fix=_bump_fix(span, name, versions.bump_minor(new.version)),
                            cls=name, changes=changes, version=new.version, new=bump)
                 continue
             # the object's module is unchanged: report on the changed base class,
@@ -460,7 +448,7 @@ class FieldsChangedWithoutVersionBump(Rule):
                                   {(f.name, f.code) for f in obj.fields} != {(f.name, f.code) for f in prev.fields})
                 if not fields_changed and obj.remotables == prev.remotables:
                     continue
-                new = bump_minor(obj.version)
+                new = versions.bump_minor(obj.version)
                 span = obj.version_span or obj.span
                 ctx.report(self, path, span, f"{obj.name}.VERSION", fix=_bump_fix(obj.version_span, obj.name, new),
                            cls=obj.name, changes=_summary(prev, obj), version=obj.version,
@@ -478,7 +466,7 @@ class FieldsChangedWithoutVersionBump(Rule):
             orel, span = a.version_span(rec.name)
             if orel is None:
                 continue
-            new = bump_minor(fp.version)
+            new = versions.bump_minor(fp.version)
             ctx.report(self, orel, span, f"{rec.name}.VERSION", variant="recorded",
                        fix=_bump_fix(span, rec.name, new), cls=rec.name, actual=fp.value,
                        recorded=rec.value, new=new or "the next minor")
@@ -761,7 +749,7 @@ class RecordedFingerprintStale(Rule):
             ex = ctx.head[rel].extra.get("objects") if rel else None
             if ex is None or name not in ex.history:
                 continue
-            if any(_vt(v) == _vt(new.version)[:2] for v in ex.history[name]):
+            if any(versions.key(v, ()) == versions.key(new.version, ())[:2] for v in ex.history[name]):
                 continue
             rel, span = a.version_span(name)
             ctx.report(self, rel, span, f"{name}.VERSION", variant="history", cls=name, version=new.version)
@@ -787,7 +775,7 @@ class RecordedFingerprintStale(Rule):
                 history_versions.append(ver)
                 current.update(upd)
             last = history_versions[-1]
-            nxt = bump_minor(last) or "<next>"
+            nxt = versions.bump_minor(last) or "<next>"
             for name, listed in sorted(current.items()):
                 if name not in a.refs:
                     continue
@@ -813,17 +801,17 @@ class RecordedFingerprintStale(Rule):
             objs = master.get("objects") if isinstance(master, dict) else None
             if not isinstance(objs, dict):
                 continue
-            for name, versions in sorted(objs.items()):
-                if name not in a.refs or not isinstance(versions, (list, tuple)) or not versions:
+            for name, listed in sorted(objs.items()):
+                if name not in a.refs or not isinstance(listed, (list, tuple)) or not listed:
                     continue
                 fp = a.fp(name)
-                if fp is None or not fp.version or fp.version == versions[0]:
+                if fp is None or not fp.version or fp.version == listed[0]:
                     continue
                 orel, span = a.version_span(name)
                 if orel is None:
                     continue
                 ctx.report(self, orel, span, f"{name}.VERSION", variant="release", cls=name,
-                           version=fp.version, listed=versions[0])
+                           version=fp.version, listed=listed[0])
 
 
 _FLAVOR_BASE = """
@@ -973,7 +961,7 @@ class HashBlindTypeChange(Rule):
                 rel, span = a.version_span(name)
                 if rel is None or not a.changed(rel):
                     continue
-                bump = bump_minor(new.version)
+                bump = versions.bump_minor(new.version)
                 ctx.report(self, rel, span, f"{name}.{field}", fix=_bump_fix(span, name, bump), cls=name,
                            field=field, before=d_old[field], after=d_new[field], new=bump or "the next minor")
                 break
@@ -1194,7 +1182,7 @@ class MissingBackport(Rule):
         a = _Analysis.of(ctx)
         for name, ref, old, new in _bumped_pairs(a):
             how = a.refs[name][1]
-            vo, vn = _vt(old.version), _vt(new.version)
+            vo, vn = versions.key(old.version, ()), versions.key(new.version, ())
             if len(vo) < 2 or len(vn) < 2 or vn[:2] <= vo[:2] or vn[0] != vo[0]:
                 continue
             rel, span = a.version_span(name)
@@ -1435,7 +1423,8 @@ class RelationshipMapStale(Rule):
                     target = details.get("objects", "")
                     child = target.split("'")[1] if target.count("'") >= 2 else None
                     if isinstance(cv, dict) and cv and child:
-                        maps.append(("child_versions", child, sorted(cv.items(), key=lambda kv: _vt(kv[0]))))
+                        maps.append(("child_versions", child,
+                                     sorted(cv.items(), key=lambda kv: versions.key(kv[0], ()))))
                 if a.head.definer(ref, "obj_relationships") is not None:
                     rel_map = a.head.class_attr(ref, "obj_relationships")
                     details = F.field_details(a.head, ref)
@@ -1445,7 +1434,7 @@ class RelationshipMapStale(Rule):
                         if child and isinstance(pairs, (list, tuple)) and all(
                                 isinstance(p, (list, tuple)) and len(p) == 2 for p in pairs):
                             maps.append((f"obj_relationships['{field}']", child,
-                                         sorted(pairs, key=lambda kv: _vt(kv[0]))))
+                                         sorted(pairs, key=lambda kv: versions.key(kv[0], ()))))
             except F.Unresolved:
                 continue
             for map_name, child, pairs in maps:
@@ -1453,7 +1442,7 @@ class RelationshipMapStale(Rule):
                 if rel is None:
                     continue
                 for (p1, c1), (p2, c2) in zip(pairs, pairs[1:]):
-                    if _vt(c2) < _vt(c1):
+                    if versions.key(c2, ()) < versions.key(c1, ()):
                         ctx.report(self, rel, span, f"{name}.{map_name}", variant="order", cls=name, map=map_name,
                                    at=p2)
                         break
