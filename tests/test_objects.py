@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from upgradelint import engine
-from upgradelint.families.objects import fingerprint as F
+from upgradelint.frontends import fingerprint as F
 from upgradelint.testing import git
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -212,10 +212,12 @@ def check(opts: Options) -> Result:
             result.checked -= 1
     head = {p: f for p, f in head.items() if not f.error and not f.empty}
 
-    ctx = Context(head=head, base=base, diff=diff, config=cfg)
+    from upgradelint.engine.reader import EngineReader, source_paths_from_env
+
+    ctx = Context(head=head, base=base, diff=diff, config=cfg,
+                  reader=EngineReader(root, opts.sources, base=reader, source_paths=source_paths_from_env()))
     ctx.targets = targets
     ctx.root = root
-    ctx.base_reader = reader
     rules = [cls() for code, cls in registry().items() if cfg.enabled(code)]
     for rule in rules:
         if rule.scope == "diff" and diff is None:

@@ -38,9 +38,7 @@ class ObjectsAnalysis:
             ex = f.extra.get("objects")
             if ex is not None and ex.summary is not None:
                 self.mod_path.setdefault(ex.summary.module, rel)
-        root = getattr(ctx, "root", None)
-        sources = F.source_paths_from_env()  # e.g. an unpacked neutron-lib
-        self.head = F.world_from_facts(ctx.head, root, sources)
+        self.head = F.world_from_facts(ctx.head, ctx.reader)
         self.refs = {ref.name: (ref, how) for ref, how in F.registered(self.head)}
         self.head_fp = {}
         self.traces = {}
@@ -55,10 +53,8 @@ class ObjectsAnalysis:
                     self.base_facts[rel] = f
                 elif ch.status != "A" and rel in ctx.base:
                     self.base_facts[rel] = ctx.base[rel]
-            self.base = F.world_from_facts(self.base_facts, root, sources)
-            reader = getattr(ctx, "base_reader", None)
-            if reader is not None:
-                self.base.overlay = _BaseReader(reader, ctx.diff)
+            # modules read lazily (enum constants in non-object modules): at the base commit
+            self.base = F.world_from_facts(self.base_facts, ctx.reader, diff=ctx.diff)
             self.base_refs = {ref.name: (ref, how) for ref, how in F.registered(self.base)}
 
     def fp(self, name: str, base: bool = False) -> Fingerprint | None:
@@ -150,29 +146,6 @@ class ObjectsAnalysis:
             if new is None or old is None or new.value is None or old.value is None:
                 continue
             yield name, ref, old, new
-
-
-class _BaseReader:
-    """Base-tree text of modules the fingerprint reads lazily (enum constants
-    in non-object modules): changed files come from the base commit, through
-    the engine's batched reader."""
-
-    def __init__(self, reader, diff):
-        self.reader, self.diff = reader, diff
-
-    def __call__(self, rel):
-        ch = self.diff.changes.get(rel)
-        if ch is None:
-            return None
-        if ch.status == "A":
-            return False
-        from upgradelint.core.source import SourceError, decode
-
-        try:
-            blob = self.reader.read([rel]).get(rel)
-            return decode(blob) if blob is not None else False
-        except (SourceError, OSError, Exception):  # noqa: BLE001 - a git problem: read the disk
-            return None
 
 
 def bump_fix(span: Span | None, name: str, new: str | None) -> Replacement | None:

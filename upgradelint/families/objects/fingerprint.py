@@ -5,9 +5,10 @@
 This module rebuilds that repr without importing anything: a small evaluator
 over module summaries (upgradelint.families.objects.summary) resolves field classes,
 ``AUTO_TYPE``, enum ``valid_values`` (across modules), bases in C3 order and
-remotable signatures. Library modules come from their source when it can be
-located without importing (``importlib.util.find_spec`` on the top-level
-package, or ``source_paths``), else from the built-in models in
+remotable signatures. Modules the facts do not cover are read through the
+engine's reader (upgradelint.families.objects.sources): library modules from
+their source when the engine can locate it without importing (installed
+packages, ``--source-path``), else from the built-in models in
 upgradelint.families.objects.stubs. What cannot be resolved raises ``Unresolved`` with
 the reason; it is never guessed."""
 
@@ -15,12 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import os
 from collections import namedtuple
 from dataclasses import dataclass
 
 from upgradelint.core import versions
-from upgradelint.families.objects.summary import ClassSummary, Method, ModuleSummary, summarize
+from upgradelint.families.objects.sources import ModuleSources
+from upgradelint.families.objects.summary import ClassSummary, Method, ModuleSummary
 
 ArgSpec = namedtuple("ArgSpec", ("args", "varargs", "keywords", "defaults"))
 OVO = "oslo_versionedobjects"
@@ -106,22 +107,17 @@ class Scope:
 
 class World:
     """All modules a fingerprint may need: the project's (from facts), then
-    files under ``root``, then ``source_paths``, then installed sources found
-    with find_spec (without importing), then the built-in stubs."""
+    the ones ``sources`` reads through the engine's reader (project files,
+    library sources, the built-in stubs)."""
 
-    def __init__(self, summaries: dict[str, ModuleSummary], root: str | None = None,
-                 source_paths: tuple[str, ...] = (), use_installed: bool = True):
+    def __init__(self, summaries: dict[str, ModuleSummary], sources: ModuleSources | None = None):
         self.mods = dict(summaries)
-        self.root = root
-        self.source_paths = tuple(source_paths)
-        self.use_installed = use_installed
+        self.sources = sources if sources is not None else ModuleSources()
         self._missing: set[str] = set()
         self._gcache: dict = {}
         self._ccache: dict = {}
         self._mro: dict = {}
         self._busy: set = set()
-        # relpath -> text | False (absent) | None (read the disk): the base tree in diff mode
-        self.overlay = None
         self.trace: list | None = None  # when a list: every class and module read, in order
 
     # -- modules ---------------------------------------------------------
@@ -130,39 +126,12 @@ class World:
             return self.mods[name]
         if name in self._missing or not name:
             return None
-        summary = self._load(name)
+        summary = self.sources.load(name)
         if summary is None:
             self._missing.add(name)
         else:
             self.mods[name] = summary
         return summary
-
-    def _load(self, name: str) -> ModuleSummary | None:
-        rel = name.replace(".", "/")
-        from upgradelint.families.objects.stubs import STUBS
-
-        # The stubs model exactly what the hash sees of oslo.versionedobjects and
-        # cursive; their real sources (installed, or on a source path) use
-        # constructs the evaluator leaves unresolved. The project's own copy wins.
-        roots = ([self.root] if self.root else []) + ([] if name in STUBS else list(self.source_paths))
-        for r in roots:
-            for cand in (rel + ".py", rel + "/__init__.py"):
-                if r == self.root and self.overlay is not None:
-                    text = self.overlay(cand)
-                    if text is False:
-                        continue
-                    if text is not None:
-                        return _parse_text(text, cand, name)
-                path = os.path.join(r, cand)
-                if os.path.isfile(path):
-                    return _parse_file(path, cand, name)
-        if self.use_installed and name not in STUBS:
-            path = _installed_source(name)
-            if path:
-                return _parse_file(path, path, name)
-        if name in STUBS:
-            return _parse_text(STUBS[name], name.replace(".", "/") + ".py", name)
-        return None
 
     # -- names -----------------------------------------------------------
     def global_(self, mod: str, name: str):
@@ -685,67 +654,6 @@ def _c3(seqs, name):
                 del s[0]
 
 
-_PARSED: dict = {}
-
-
-def _parse_file(path: str, rel: str, modname: str) -> ModuleSummary | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    key = (path, st.st_mtime_ns, st.st_size, modname)
-    if key in _PARSED:
-        return _PARSED[key]
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-        text = data.decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    summary = _parse_text(text, rel, modname, data)
-    _PARSED[key] = summary
-    return summary
-
-
-def _parse_text(text: str, rel: str, modname: str, data: bytes | None = None) -> ModuleSummary | None:
-    """A module's summary, cached on disk by content (parsing is the cost)."""
-    from upgradelint.engine.cache import cached
-
-    def compute():
-        import libcst as cst
-
-        try:
-            return summarize(rel, cst.parse_module(text), modname=modname)
-        except (cst.ParserSyntaxError, RecursionError):
-            return None
-
-    raw = data if data is not None else text.encode("utf-8", "surrogatepass")
-    return cached(f"objects-summary\0{modname}\0{rel}", raw, compute)
-
-
-def _installed_source(name: str) -> str | None:
-    """Source file of an installed module, found without importing: only the
-    top-level package is looked up with find_spec, the rest by path."""
-    import importlib.util
-
-    top, _, rest = name.partition(".")
-    try:
-        spec = importlib.util.find_spec(top)
-    except (ImportError, ValueError):
-        return None
-    if spec is None:
-        return None
-    if not rest:
-        origin = spec.origin
-        return origin if origin and origin.endswith(".py") else None
-    for loc in spec.submodule_search_locations or ():
-        base = os.path.join(loc, *rest.split("."))
-        for cand in (base + ".py", os.path.join(base, "__init__.py")):
-            if os.path.isfile(cand):
-                return cand
-    return None
-
-
 # -- the fingerprint ------------------------------------------------------
 
 REMOTABLE_DECORATORS = {"remotable", "remotable_classmethod"}
@@ -1084,7 +992,10 @@ def fingerprints(world: World, modules=None) -> dict[str, Fingerprint]:
 
 # -- running over a tree --------------------------------------------------
 
-def world_from_facts(facts: dict, root: str | None = None, source_paths=(), base_facts: dict | None = None) -> World:
+def world_from_facts(facts: dict, reader=None, base_facts: dict | None = None, diff=None) -> World:
+    """The World of a tree's facts; the modules they do not cover are read
+    through ``reader`` (the engine's ``core.reader.Reader``), at the base
+    commit of ``diff`` when it is given."""
     summaries = {}
     for rel, f in facts.items():
         if base_facts is not None and rel in base_facts:
@@ -1092,7 +1003,7 @@ def world_from_facts(facts: dict, root: str | None = None, source_paths=(), base
         ex = f.extra.get("objects") if f is not None else None
         if ex is not None and ex.summary is not None:
             summaries[ex.summary.module] = ex.summary
-    return World(summaries, root, tuple(source_paths))
+    return World(summaries, ModuleSources(reader, diff))
 
 
 def records_from_facts(facts: dict) -> list[tuple[str, object]]:
@@ -1102,35 +1013,6 @@ def records_from_facts(facts: dict) -> list[tuple[str, object]]:
         if ex is not None:
             out.extend((rel, r) for r in ex.records)
     return out
-
-
-def tree_facts(root: str, use_cache: bool = True, jobs: int | None = None) -> tuple[str, dict]:
-    """Facts of the object-family files of a tree (cache first)."""
-    from upgradelint import engine
-    from upgradelint.engine import project
-    from upgradelint.families.objects import facts as fam
-    from upgradelint.core.source import SourceError
-
-    root, cfg = engine.load_config(engine.Options(root=root, paths=[root]))
-    texts = {}
-    for rel in project.discover(root, None, cfg):
-        try:
-            text, raw = engine._read(root, rel, None)
-        except (SourceError, OSError):
-            continue
-        if fam.prefilter(rel, text):
-            texts[rel] = (text, raw)
-    store = engine.FactStore(use_cache and cfg.cache, jobs or cfg.jobs)
-    try:
-        facts = store.facts_for(texts)
-    finally:
-        store.close()
-    return root, {p: f for p, f in facts.items() if not f.error}
-
-
-def source_paths_from_env() -> tuple[str, ...]:
-    raw = os.environ.get("UPGRADELINT_SOURCE_PATH", "")
-    return tuple(p for p in raw.split(os.pathsep) if p)
 
 
 def compare(world: World, records) -> list[tuple[str, object, Fingerprint | None, str | None]]:
@@ -1147,39 +1029,3 @@ def compare(world: World, records) -> list[tuple[str, object, Fingerprint | None
             fp = plain[rec.name]
         out.append((rel, rec, fp, fp.value if fp is not None else None))
     return out
-
-
-def cli(root: str | None, fmt: str = "text", source_paths=(), use_cache: bool = True) -> int:
-    """``upgradelint fingerprint``: print every registered object's fingerprint."""
-    import json
-    import sys
-
-    from upgradelint.engine import project
-
-    root = root or project.find_root(os.getcwd())
-    if not os.path.isdir(root):
-        print(f"upgradelint: error: {root}: no such directory", file=sys.stderr)
-        return 2
-    root, facts = tree_facts(root, use_cache=use_cache)
-    world = world_from_facts(facts, root, tuple(source_paths) + source_paths_from_env())
-    fps = fingerprints(world)
-    recorded = {r.name: r.value for _, r in records_from_facts(facts)
-                if r.table != "notification_object_data" or fps.get(r.name) and fps[r.name].notification}
-    rows = []
-    for name, fp in sorted(fps.items()):
-        rows.append({"name": name, "module": fp.module, "version": fp.version, "fingerprint": fp.value,
-                     "notification": fp.notification, "unresolved": fp.reason,
-                     "recorded": recorded.get(name)})
-    if fmt == "json":
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
-    else:
-        width = max((len(r["name"]) for r in rows), default=0)
-        for r in rows:
-            value = r["fingerprint"] or f"unresolved: {r['unresolved']}"
-            mark = ""
-            if r["fingerprint"] and r["recorded"] and r["recorded"] != r["fingerprint"]:
-                mark = f"  (recorded {r['recorded']})"
-            sys.stdout.write(f"{r['name'].ljust(width)}  {value}{mark}\n")
-        done = sum(1 for r in rows if r["fingerprint"])
-        sys.stderr.write(f"{done} of {len(rows)} registered objects fingerprinted\n")
-    return 0
