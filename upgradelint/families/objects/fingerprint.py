@@ -341,105 +341,117 @@ class World:
             return v
         if kind == "attr":
             return self.getattr(self.eval(node[1], scope), node[2])
-        if kind in ("tuple", "list", "set"):
-            items = []
-            for it in node[1]:
-                if it[0] == "*":
-                    items.extend(self._iter(self.eval(it[1], scope)))
-                else:
-                    items.append(self.eval(it, scope))
-            if kind == "set":
+        step = self._STEPS.get(kind)
+        if step is None:
+            raise Unresolved(f"cannot evaluate {node[1] if kind == '?' else kind}")
+        return step(self, node, scope)
+
+    def _positional(self, items, scope: Scope) -> list:
+        """Call arguments or display items: ``('*', ir)`` unpacks a constant."""
+        out = []
+        for it in items:
+            if it[0] == "*":
+                out.extend(self._iter(self.eval(it[1], scope)))
+            else:
+                out.append(self.eval(it, scope))
+        return out
+
+    def _eval_items(self, node, scope: Scope):
+        kind = node[0]
+        items = self._positional(node[1], scope)
+        if kind == "set":
+            try:
+                return set(items)
+            except TypeError:
+                raise Unresolved("unhashable set item") from None
+        return tuple(items) if kind == "tuple" else items
+
+    def _eval_dict(self, node, scope: Scope):
+        out = {}
+        for k, v in node[1]:
+            if k is None:
+                m = self.eval(v, scope)
+                if not isinstance(m, dict):
+                    raise Unresolved("** of a non-dict")
+                out.update(m)
+            else:
+                kv = self.eval(k, scope)
                 try:
-                    return set(items)
+                    out[kv] = self.eval(v, scope)
                 except TypeError:
-                    raise Unresolved("unhashable set item") from None
-            return tuple(items) if kind == "tuple" else items
-        if kind == "dict":
-            out = {}
-            for k, v in node[1]:
-                if k is None:
-                    m = self.eval(v, scope)
-                    if not isinstance(m, dict):
-                        raise Unresolved("** of a non-dict")
-                    out.update(m)
-                else:
-                    kv = self.eval(k, scope)
-                    try:
-                        out[kv] = self.eval(v, scope)
-                    except TypeError:
-                        raise Unresolved("unhashable key") from None
-            return out
-        if kind == "call":
-            func = self.eval(node[1], scope)
-            args = []
-            for a in node[2]:
-                if a[0] == "*":
-                    args.extend(self._iter(self.eval(a[1], scope)))
-                else:
-                    args.append(self.eval(a, scope))
-            kwargs = {}
-            for k, v in node[3]:
-                if k is None:
-                    m = self.eval(v, scope)
-                    if not isinstance(m, dict):
-                        raise Unresolved("** of a non-dict")
-                    kwargs.update(m)
-                else:
-                    kwargs[k] = self.eval(v, scope)
-            return self.apply(func, args, kwargs)
-        if kind == "bin":
-            left, right = self.eval(node[2], scope), self.eval(node[3], scope)
-            if not (_plain(left) and _plain(right)):
-                raise Unresolved("operation on a non-constant")
-            try:
-                if node[1] == "+":
-                    return left + right
-                if node[1] == "-":
-                    return left - right
-                if node[1] == "*":
-                    return left * right
-                if node[1] == "%":
-                    return left % (tuple(right) if isinstance(right, list) else right)
-                if node[1] == "|":
-                    return left | right
-            except Exception:  # noqa: BLE001
-                raise Unresolved("constant operation failed") from None
-        if kind == "comp":
-            return self._comp(node, scope)
-        if kind == "cmp":
-            left, right = self.eval(node[2], scope), self.eval(node[3], scope)
-            op = node[1]
-            if op in ("in", "not in"):
-                if not isinstance(right, (list, tuple, set, frozenset, dict, str)) or not _plain(left):
-                    raise Unresolved("membership test on a non-constant")
-                return (left in right) == (op == "in")
-            if op in ("is", "is not"):
-                if not (left is None or right is None or isinstance(left, bool) or isinstance(right, bool)):
-                    raise Unresolved("identity test on a non-constant")
-                return (left is right) == (op == "is")
-            if not (_plain(left) and _plain(right)):
-                raise Unresolved("comparison of a non-constant")
-            return (left == right) == (op == "==")
-        if kind == "not":
-            v = self.eval(node[1], scope)
-            if not isinstance(v, (bool, type(None), int, str)):
-                raise Unresolved("not of a non-constant")
-            return not v
-        if kind == "neg":
-            v = self.eval(node[1], scope)
-            if isinstance(v, (int, float)):
-                return -v
-        if kind == "sub":
-            v, i = self.eval(node[1], scope), self.eval(node[2], scope)
-            if isinstance(v, Opaque):
-                return v  # Generic[T], Sequence[X] as a base
-            if isinstance(v, ClassRef):
-                return v  # Field[T]
-            try:
-                return v[i]
-            except Exception:  # noqa: BLE001
-                raise Unresolved("subscript failed") from None
-        raise Unresolved(f"cannot evaluate {node[1] if kind == '?' else kind}")
+                    raise Unresolved("unhashable key") from None
+        return out
+
+    def _eval_call(self, node, scope: Scope):
+        func = self.eval(node[1], scope)
+        args = self._positional(node[2], scope)
+        kwargs = {}
+        for k, v in node[3]:
+            if k is None:
+                m = self.eval(v, scope)
+                if not isinstance(m, dict):
+                    raise Unresolved("** of a non-dict")
+                kwargs.update(m)
+            else:
+                kwargs[k] = self.eval(v, scope)
+        return self.apply(func, args, kwargs)
+
+    def _eval_bin(self, node, scope: Scope):
+        left, right = self.eval(node[2], scope), self.eval(node[3], scope)
+        if not (_plain(left) and _plain(right)):
+            raise Unresolved("operation on a non-constant")
+        try:
+            if node[1] == "+":
+                return left + right
+            if node[1] == "-":
+                return left - right
+            if node[1] == "*":
+                return left * right
+            if node[1] == "%":
+                return left % (tuple(right) if isinstance(right, list) else right)
+            if node[1] == "|":
+                return left | right
+        except Exception:  # noqa: BLE001
+            raise Unresolved("constant operation failed") from None
+        raise Unresolved("cannot evaluate bin")
+
+    def _eval_cmp(self, node, scope: Scope):
+        left, right = self.eval(node[2], scope), self.eval(node[3], scope)
+        op = node[1]
+        if op in ("in", "not in"):
+            if not isinstance(right, (list, tuple, set, frozenset, dict, str)) or not _plain(left):
+                raise Unresolved("membership test on a non-constant")
+            return (left in right) == (op == "in")
+        if op in ("is", "is not"):
+            if not (left is None or right is None or isinstance(left, bool) or isinstance(right, bool)):
+                raise Unresolved("identity test on a non-constant")
+            return (left is right) == (op == "is")
+        if not (_plain(left) and _plain(right)):
+            raise Unresolved("comparison of a non-constant")
+        return (left == right) == (op == "==")
+
+    def _eval_not(self, node, scope: Scope):
+        v = self.eval(node[1], scope)
+        if not isinstance(v, (bool, type(None), int, str)):
+            raise Unresolved("not of a non-constant")
+        return not v
+
+    def _eval_neg(self, node, scope: Scope):
+        v = self.eval(node[1], scope)
+        if isinstance(v, (int, float)):
+            return -v
+        raise Unresolved("cannot evaluate neg")
+
+    def _eval_sub(self, node, scope: Scope):
+        v, i = self.eval(node[1], scope), self.eval(node[2], scope)
+        if isinstance(v, Opaque):
+            return v  # Generic[T], Sequence[X] as a base
+        if isinstance(v, ClassRef):
+            return v  # Field[T]
+        try:
+            return v[i]
+        except Exception:  # noqa: BLE001
+            raise Unresolved("subscript failed") from None
 
     def _comp(self, node, scope: Scope):
         _, kind, elt, gens = node
@@ -550,12 +562,36 @@ class World:
         return
 
     def _interpret(self, method: Method, cls: ClassRef, index: int, mro, inst, args, kwargs):
+        """Run ``cls.__init__`` (``cls`` is ``mro[index]``) on ``inst``: its
+        ``self.x = ...`` assignments and the base constructors it calls."""
         params = list(method.params)
         if not params or params[0].kind != "pos":
             raise Unresolved(f"{cls.name}.__init__ has no self")
         self_name = params[0].name
-        local: dict = {self_name: inst}
-        scope = Scope(cls.module, locals=local)
+        scope = Scope(cls.module, locals=self._bind(params, cls, inst, args, kwargs))
+        for stmt in method.body:
+            if stmt[0] == "set":
+                try:
+                    inst.attrs[stmt[1]] = self.eval(stmt[2], scope)
+                except Unresolved as exc:
+                    inst.attrs[stmt[1]] = Poison(str(exc))
+                continue
+            call = stmt[1]
+            target, cargs = self._init_target(call, scope, mro, index, self_name)
+            if target is None:
+                continue
+            a = self._positional(cargs, scope)
+            kw = {}
+            for k, v in call[3]:
+                if k is None:
+                    kw.update(self.eval(v, scope))
+                else:
+                    kw[k] = self.eval(v, scope)
+            self.call_init(inst, mro, target, a, kw)
+
+    def _bind(self, params, cls: ClassRef, inst, args, kwargs) -> dict:
+        """The constructor's locals: ``self``, and its parameters bound to the call's arguments."""
+        local: dict = {params[0].name: inst}
         pos = [p for p in params[1:] if p.kind == "pos"]
         args = list(args)
         kwargs = dict(kwargs)
@@ -583,46 +619,35 @@ class World:
             kwargs = {}
         if args or kwargs:
             raise Unresolved(f"{cls.name}() takes other arguments")
-        for stmt in method.body:
-            if stmt[0] == "set":
-                try:
-                    inst.attrs[stmt[1]] = self.eval(stmt[2], scope)
-                except Unresolved as exc:
-                    inst.attrs[stmt[1]] = Poison(str(exc))
-                continue
-            call = stmt[1]
-            func = call[1]
-            target = None
-            cargs = call[2]
-            if func[0] == "attr" and func[2] == "__init__" and func[1][0] == "call" and func[1][1] == ("n", "super"):
-                sargs = func[1][2]
-                if sargs:
-                    named = self.eval(sargs[0], scope)
-                    target = mro.index(named) + 1 if named in mro else None
-                    if target is None:
-                        raise Unresolved(f"super({named}) outside the MRO")
-                else:
-                    target = index + 1
-            elif func[0] == "n" and func[1].endswith(".__init__") and cargs and cargs[0] == ("n", self_name):
-                named = self.eval(("n", func[1][: -len(".__init__")]), scope)
-                if named in mro:
-                    target = mro.index(named)
-                    cargs = cargs[1:]
-            if target is None:
-                continue
-            a = []
-            for x in cargs:
-                if x[0] == "*":
-                    a.extend(self._iter(self.eval(x[1], scope)))
-                else:
-                    a.append(self.eval(x, scope))
-            kw = {}
-            for k, v in call[3]:
-                if k is None:
-                    kw.update(self.eval(v, scope))
-                else:
-                    kw[k] = self.eval(v, scope)
-            self.call_init(inst, mro, target, a, kw)
+        return local
+
+    def _init_target(self, call, scope: Scope, mro, index: int, self_name: str):
+        """(MRO index, arguments) of the base constructor that a
+        ``super().__init__(...)`` or ``Base.__init__(self, ...)`` statement
+        runs; (None, arguments) for any other call."""
+        func = call[1]
+        target = None
+        cargs = call[2]
+        if func[0] == "attr" and func[2] == "__init__" and func[1][0] == "call" and func[1][1] == ("n", "super"):
+            sargs = func[1][2]
+            if sargs:
+                named = self.eval(sargs[0], scope)
+                target = mro.index(named) + 1 if named in mro else None
+                if target is None:
+                    raise Unresolved(f"super({named}) outside the MRO")
+            else:
+                target = index + 1
+        elif func[0] == "n" and func[1].endswith(".__init__") and cargs and cargs[0] == ("n", self_name):
+            named = self.eval(("n", func[1][: -len(".__init__")]), scope)
+            if named in mro:
+                target = mro.index(named)
+                cargs = cargs[1:]
+        return target, cargs
+
+    # eval() of the IR kinds beyond constants, names and attributes
+    _STEPS = {"tuple": _eval_items, "list": _eval_items, "set": _eval_items, "dict": _eval_dict,
+              "call": _eval_call, "bin": _eval_bin, "comp": _comp, "cmp": _eval_cmp, "not": _eval_not,
+              "neg": _eval_neg, "sub": _eval_sub}
 
 
 def _plain(v) -> bool:
