@@ -9,8 +9,9 @@ import os
 
 from upgradelint.engine.reader import EngineReader, source_paths_from_env
 from upgradelint.families.objects.fingerprint import (  # noqa: F401 - the API over a tree, in one place
-    ClassRef, Fingerprint, World, compare, compute, fingerprints, records_from_facts,
+    Fingerprint, compare, compute, fingerprints, records_from_facts,
 )
+from upgradelint.families.objects.world import ClassRef, World  # noqa: F401
 from upgradelint.families.objects.fingerprint import world_from_facts as _world_from_facts
 
 

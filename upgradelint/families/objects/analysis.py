@@ -9,8 +9,9 @@ from typing import Iterator
 from upgradelint.core.model import FileFacts, Replacement, Span
 from upgradelint.core.rule import Context
 from upgradelint.families.objects import fingerprint as F
-from upgradelint.families.objects.fingerprint import ClassRef, Fingerprint, World
+from upgradelint.families.objects.fingerprint import Fingerprint
 from upgradelint.families.objects.summary import Record
+from upgradelint.families.objects.world import ClassRef, Unresolved, World
 
 # what ``describe`` gives for an object it cannot describe
 EMPTY_DESCRIPTION = {"fields": {}, "methods": {}, "child_versions": None}
@@ -80,7 +81,7 @@ class ObjectsAnalysis:
             return None
         try:
             return F.describe(world, entry[0])
-        except F.Unresolved:
+        except Unresolved:
             return None
 
     def reportable(self, name: str) -> bool:

@@ -6,7 +6,7 @@ from upgradelint.core import versions
 from upgradelint.core.model import Span
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
 from upgradelint.families.objects.analysis import EMPTY_DESCRIPTION, ObjectsAnalysis, bump_fix
-from upgradelint.families.objects.fingerprint import ModuleRef
+from upgradelint.families.objects.world import ModuleRef
 
 
 def _summary(before, after) -> str:

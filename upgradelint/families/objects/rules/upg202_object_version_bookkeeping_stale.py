@@ -7,7 +7,7 @@ from upgradelint.core.model import Replacement, Span
 from upgradelint.core.paths import is_test_path
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
 from upgradelint.families.objects.analysis import ObjectsAnalysis
-from upgradelint.families.objects.fingerprint import Scope, Unresolved
+from upgradelint.families.objects.world import Scope, Unresolved
 
 
 class ObjectVersionBookkeepingStale(Rule):

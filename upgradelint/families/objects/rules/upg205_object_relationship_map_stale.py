@@ -5,7 +5,8 @@ from __future__ import annotations
 from upgradelint.core import versions
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
 from upgradelint.families.objects.analysis import ObjectsAnalysis
-from upgradelint.families.objects.fingerprint import Unresolved, field_details
+from upgradelint.families.objects.fingerprint import field_details
+from upgradelint.families.objects.world import Unresolved
 
 _LIST_BASE = """
     from oslo_versionedobjects import base as ovo_base

@@ -6,7 +6,8 @@ from upgradelint.core.model import Span
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
 from upgradelint.families.objects.analysis import ObjectsAnalysis
 from upgradelint.families.objects.examples import FLAVOR_BASE
-from upgradelint.families.objects.fingerprint import Unresolved, method_spec, remotable_impl
+from upgradelint.families.objects.fingerprint import method_spec, remotable_impl
+from upgradelint.families.objects.world import Unresolved
 
 
 class ObjectRemotableSignatureHazard(Rule):
