@@ -238,8 +238,13 @@ class ObjectFieldsChangedWithoutVersionBump(Rule):
         if ctx.base is None:
             self._check_recorded(ctx, a)
             return
+        done = self._check_fingerprints(ctx, a)
+        self._check_field_code(ctx, done)
+
+    def _check_fingerprints(self, ctx, a) -> set:
+        """Fingerprints before and after: catches inherited changes too.
+        Returns the names whose fingerprints resolved on both sides."""
         done = set()
-        # fingerprints before and after: catches inherited changes too
         for name, (ref, how) in sorted(a.refs.items()):
             if name not in a.base_refs:
                 continue
@@ -258,21 +263,26 @@ class ObjectFieldsChangedWithoutVersionBump(Rule):
                            fix=bump_fix(span, name, versions.bump_minor(new.version)),
                            cls=name, changes=changes, version=new.version, new=bump)
                 continue
-            # the object's module is unchanged: report on the changed base class,
-            # field class or enum it read (the first one, in reading order)
-            for c in a.head.mro(ref)[1:] + a.traces.get(name, []):
-                if not hasattr(c, "module"):
-                    continue
-                if isinstance(c, ModuleRef):
-                    crel = a.mod_path.get(c.module)
-                    cspan, label = Span(1, 0, 1, 0), c.module
-                else:
-                    (crel, cspan), label = a.class_span(c), c.name
-                if crel is not None and a.changed(crel):
-                    ctx.report(self, crel, cspan, f"{name}.VERSION", variant="inherited", cls=name, base=label,
-                               changes=changes, version=new.version, new=bump)
-                    break
-        # the foundation's comparison of the field code, where no fingerprint resolves
+            self._report_inherited(ctx, a, name, ref, changes=changes, version=new.version, new=bump)
+        return done
+
+    def _report_inherited(self, ctx, a, name, ref, **fmt):
+        """The object's module is unchanged: report on the changed base class,
+        field class or enum it read (the first one, in reading order)."""
+        for c in a.head.mro(ref)[1:] + a.traces.get(name, []):
+            if not hasattr(c, "module"):
+                continue
+            if isinstance(c, ModuleRef):
+                crel = a.mod_path.get(c.module)
+                cspan, label = Span(1, 0, 1, 0), c.module
+            else:
+                (crel, cspan), label = a.class_span(c), c.name
+            if crel is not None and a.changed(crel):
+                ctx.report(self, crel, cspan, f"{name}.VERSION", variant="inherited", cls=name, base=label, **fmt)
+                break
+
+    def _check_field_code(self, ctx, done):
+        """The foundation's comparison of the field code, where no fingerprint resolves."""
         for path, facts in ctx.head.items():
             base = ctx.base.get(path)
             if base is None:
