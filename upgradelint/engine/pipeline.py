@@ -191,12 +191,14 @@ def check(opts: Options) -> Result:
             result.checked -= 1
     head = {p: f for p, f in head.items() if not f.error and not f.empty}
 
+    from upgradelint.engine.reader import EngineReader, source_paths_from_env
     from upgradelint.engine.releases import GitReleases
 
-    ctx = Context(head=head, base=base, diff=diff, config=cfg, releases=GitReleases(root) if diff is None else None)
+    ctx = Context(head=head, base=base, diff=diff, config=cfg,
+                  reader=EngineReader(root, opts.sources, base=reader, source_paths=source_paths_from_env()),
+                  releases=GitReleases(root) if diff is None else None)
     ctx.targets = targets
     ctx.root = root
-    ctx.base_reader = reader
     rules = [cls() for code, cls in registry().items() if cfg.enabled(code)]
     for rule in rules:
         if rule.scope == "diff" and diff is None:

@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return review(args)
         if args.command == "fingerprint":
-            from upgradelint.families.objects.fingerprint import cli
+            from upgradelint.frontends.fingerprint import cli
 
             return cli(args.root, args.format, tuple(args.source_path), use_cache=not args.no_cache)
         if args.command == "demo":
