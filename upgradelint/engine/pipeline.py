@@ -258,6 +258,26 @@ def _apply_baseline(result: Result, bl, stale: bool) -> None:
         result.findings.sort(key=lambda f: f.sort_key())
 
 
+def tree_facts(root: str, family: str | None = None, use_cache: bool = True, jobs: int | None = None):
+    """(root, facts) of every file of the project tree a family wants (only
+    ``family``'s files when given), read and extracted as ``check`` does, cache
+    first; no rule runs. Files that cannot be read or parsed are left out."""
+    opts = Options(root=root, paths=[root], use_cache=use_cache, jobs=jobs)
+    root, cfg = load_config(opts)
+    texts = _read_targets(root, project.discover(root, None, cfg), None, Result(root=root))
+    if family:
+        texts = {p: t for p, t in texts.items() if f"upgradelint.families.{family}" in t[2]}
+    from upgradelint.engine import cache as cache_mod
+
+    cache_mod.configure(use_cache and cfg.cache)
+    store = FactStore(use_cache and cfg.cache, jobs or cfg.jobs)
+    try:
+        facts = store.facts_for(texts)
+    finally:
+        store.close()
+    return root, {p: f for p, f in facts.items() if not f.error}
+
+
 def _diff(root: str, base_ref: str, memo: bool):
     """(git top level, the diff against ``base_ref`` with project-relative paths)."""
     if memo and ("diff", root, base_ref) in _MEMO:

@@ -16,27 +16,10 @@ from upgradelint.families.objects.fingerprint import world_from_facts as _world_
 
 
 def tree_facts(root: str, use_cache: bool = True, jobs: int | None = None) -> tuple[str, dict]:
-    """Facts of the object-family files of a tree (cache first)."""
+    """Facts of the object-family files of a tree (cache first), from the engine."""
     from upgradelint import engine
-    from upgradelint.engine import project
-    from upgradelint.families.objects import facts as fam
-    from upgradelint.core.source import SourceError
 
-    root, cfg = engine.load_config(engine.Options(root=root, paths=[root]))
-    texts = {}
-    for rel in project.discover(root, None, cfg):
-        try:
-            text, raw = engine._read(root, rel, None)
-        except (SourceError, OSError):
-            continue
-        if fam.prefilter(rel, text):
-            texts[rel] = (text, raw)
-    store = engine.FactStore(use_cache and cfg.cache, jobs or cfg.jobs)
-    try:
-        facts = store.facts_for(texts)
-    finally:
-        store.close()
-    return root, {p: f for p, f in facts.items() if not f.error}
+    return engine.tree_facts(root, family="objects", use_cache=use_cache, jobs=jobs)
 
 
 def world_from_facts(facts: dict, root: str | None = None, source_paths=(), base_facts: dict | None = None) -> World:
