@@ -314,6 +314,11 @@ def test_text_and_markdown(shop):
     assert "### Migrations, in the order they run" in md
 
 
+def test_without_the_cache_the_same_report(shop):
+    """No cache: the findings run after the reading, in the same process, instead of beside it."""
+    assert _json(shop, "1.0.0..2.0.0", "--no-cache") == _json(shop, "1.0.0..2.0.0")
+
+
 def test_exit_status_and_fail_on_findings(shop):
     assert report(shop, "1.0.0..2.0.0").returncode == 0
     assert report(shop, "1.0.0..2.0.0", "--fail-on-findings").returncode == 1

@@ -3,10 +3,11 @@
 One ``git ls-tree`` per ref lists the tree; files whose blob differs between
 the two trees are the changes (no ``git diff``). Blob contents come from one
 long-running ``git cat-file --batch`` process for the whole run, each blob
-read once whichever side needs it; facts come through the engine's
-``FactStore`` (the same content-keyed cache ``check`` uses, so the two share
-entries). Each side gets the facts of its changed files plus the context files
-the families name for them, as in diff mode."""
+read once; a file both trees hold unchanged is read and judged once; a side
+that has a clean checkout at hand may be read from it instead. Facts come
+through the engine's ``FactStore`` (the same content-keyed cache ``check``
+uses, so the two share entries). Each side gets the facts of its changed
+files plus the context files the families name for them, as in diff mode."""
 
 from __future__ import annotations
 
@@ -170,17 +171,41 @@ def changed(a: Tree, b: Tree) -> set[str]:
 
 
 class TreeFacts:
-    """Facts of one tree's files, read on demand through the shared Blobs."""
+    """Facts of one tree's files, read on demand through the shared Blobs.
 
-    def __init__(self, tree: Tree, blobs: Blobs, store: FactStore):
-        self.tree, self.blobs, self.store = tree, blobs, store
+    ``disk``, when given, is a directory holding exactly this tree's files (a
+    clean checkout of it): they are read from there instead of from git.
+    ``twin`` is the other side: a file both trees hold unchanged gets the
+    facts the twin already has (same path, same content, same facts).
+    ``wait``, when given, is called before extracting anything the fact cache
+    does not hold: another process (the report's ``check`` run) is extracting
+    the same files meanwhile, and its entries are then in the cache."""
+
+    def __init__(self, tree: Tree, blobs: Blobs, store: FactStore, wait=None, disk: str | None = None):
+        self.tree, self.blobs, self.store, self.wait, self.disk = tree, blobs, store, wait, disk
+        self.twin: TreeFacts | None = None
         self.facts: dict[str, FileFacts] = {}
         self.errors: dict[str, str] = {}
+        self.seen: set[str] = set()  # read and prefiltered (wanted or not)
+
+    def _raw(self, rels: list[str]) -> dict[str, bytes]:
+        if self.disk is None:
+            raws = self.blobs.read(self.tree.files[r] for r in rels)
+            return {r: raws[self.tree.files[r]] for r in rels if self.tree.files[r] in raws}
+        out = {}
+        for r in rels:
+            try:
+                with open(os.path.join(self.disk, r), "rb") as fh:
+                    out[r] = fh.read()
+            except OSError:
+                continue
+        return out
 
     def text(self, rel: str) -> str | None:
         """The decoded file at this tree (None: absent or undecodable)."""
-        oid = self.tree.files.get(rel)
-        raw = self.blobs.read([oid]).get(oid) if oid else None
+        if rel not in self.tree.files:
+            return None
+        raw = self._raw([rel]).get(rel)
         if raw is None:
             return None
         try:
@@ -191,11 +216,20 @@ class TreeFacts:
     def load(self, rels) -> dict[str, FileFacts]:
         """Facts of ``rels`` (those present in the tree and wanted by a family)."""
         rels = list(rels)
-        todo = sorted(r for r in set(rels) if r in self.tree.files and r not in self.facts)
-        raws = self.blobs.read(self.tree.files[r] for r in todo)
+        todo = sorted(r for r in set(rels) if r in self.tree.files and r not in self.seen)
+        twin = self.twin
+        if twin is not None:
+            same = [r for r in todo if r in twin.seen and twin.tree.files.get(r) == self.tree.files[r]]
+            for r in same:
+                if r in twin.facts:
+                    self.facts[r] = twin.facts[r]
+            self.seen.update(same)
+            todo = [r for r in todo if r not in self.seen]
+        raws = self._raw(todo)
+        self.seen.update(todo)
         texts = {}
         for rel in todo:
-            raw = raws.get(self.tree.files[rel])
+            raw = raws.get(rel)
             if raw is None:
                 continue
             try:
@@ -205,12 +239,20 @@ class TreeFacts:
                 continue
             if wanted(rel, text):
                 texts[rel] = (text, raw)
-        for rel, f in self.store.facts_for(texts).items():
+        for rel, f in self._facts(texts).items():
             if f.error:
                 self.errors[rel] = f.error
             elif not f.empty:
                 self.facts[rel] = f
         return {r: self.facts[r] for r in rels if r in self.facts}
+
+    def _facts(self, texts: dict) -> dict:
+        if self.wait is not None and texts:
+            found = cached(self.store, texts)
+            if len(found) == len(texts):
+                return found
+            self.wait()
+        return self.store.facts_for(texts)
 
     def load_context(self, judged: dict) -> None:
         """Load the files the families need to judge ``judged`` (facts of
@@ -237,13 +279,28 @@ class Sides:
     changed: set[str]
 
 
-def compare(repo: str, prefix: str, rng: RefRange, cfg, store: FactStore, blobs: Blobs) -> Sides:
+def cached(store: FactStore, texts: dict) -> dict[str, FileFacts]:
+    """The facts the store already holds (its memo or the cache) for
+    ``texts`` (relpath -> (text, raw)); nothing is extracted."""
+    from upgradelint.engine.cache import key
+
+    keys = {p: key(p, raw) for p, (_, raw) in texts.items()}
+    memo = store.memo if store.memo is not None else {}
+    hits = {k: memo[k] for k in set(keys.values()) if k in memo}
+    hits.update(store.cache.get_many([k for k in set(keys.values()) if k not in hits]))
+    return {p: hits[k] for p, k in keys.items() if k in hits}
+
+
+def compare(repo: str, prefix: str, rng: RefRange, cfg, store: FactStore, blobs: Blobs, wait=None,
+            head_disk: str | None = None) -> Sides:
     """List both trees, find the changed files, and load the facts of the
-    changed files and their context on each side."""
+    changed files and their context on each side (``wait``, ``head_disk``:
+    see TreeFacts)."""
     a = list_tree(repo, rng.base_commit, prefix, cfg)
     b = list_tree(repo, rng.head_commit, prefix, cfg)
     paths = changed(a, b)
-    base, head = TreeFacts(a, blobs, store), TreeFacts(b, blobs, store)
+    base, head = TreeFacts(a, blobs, store, wait), TreeFacts(b, blobs, store, wait, disk=head_disk)
+    base.twin, head.twin = head, base
     judged = {**base.load(p for p in paths if p in a.files), **head.load(p for p in paths if p in b.files)}
     head.load_context(judged)
     base.load_context(judged)
@@ -253,15 +310,25 @@ def compare(repo: str, prefix: str, rng: RefRange, cfg, store: FactStore, blobs:
     return Sides(rng, base, head, paths)
 
 
-def grep_files(repo: str, commit: str, prefix: str, needles: tuple[str, ...]) -> list[str]:
-    """Project-relative paths of the Python files of ``commit`` that contain
-    any of ``needles`` (one ``git grep`` over the tree, no checkout)."""
-    args = ["grep", "-l", "-z", "-F"]
-    for n in needles:
-        args += ["-e", n]
-    args += [commit, "--", f"{prefix}*.py" if prefix else "*.py"]
-    proc = git._git(repo, *args, check=False)
-    if proc.returncode not in (0, 1):
-        return []
-    cut = len(commit) + 1 + len(prefix)
-    return sorted(p.decode("utf-8", "surrogateescape")[cut:] for p in proc.stdout.split(b"\0") if p)
+class Grep:
+    """``git grep -l`` over a commit's Python files, started at once and
+    collected later (it runs while the caller reads other things)."""
+
+    def __init__(self, repo: str, commit: str, prefix: str, needles: tuple[str, ...]):
+        args = ["git", "grep", "-l", "-z", "-F"]
+        for n in needles:
+            args += ["-e", n]
+        args += [commit, "--", f"{prefix}*.py" if prefix else "*.py"]
+        self.cut = len(commit) + 1 + len(prefix)
+        try:
+            self.proc = subprocess.Popen(args, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                         env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"})
+        except FileNotFoundError:
+            raise UsageError("git is not installed, but the report needs it") from None
+
+    def files(self) -> list[str]:
+        """Project-relative paths of the files holding any needle."""
+        out, _ = self.proc.communicate()
+        if self.proc.returncode not in (0, 1):
+            return []
+        return sorted(p.decode("utf-8", "surrogateescape")[self.cut:] for p in out.split(b"\0") if p)

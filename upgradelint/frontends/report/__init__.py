@@ -79,7 +79,7 @@ def build(base: str, head: str, config_file: str | None = None, jobs: int | None
     from upgradelint import engine
     from upgradelint.engine import cache as cache_mod
     from upgradelint.engine import trees
-    from upgradelint.frontends.report.checkout import head_root
+    from upgradelint.frontends.report.checkout import Findings, head_root
 
     root, top, prefix = _project(cwd or os.getcwd())
     rng = trees.resolve_range(top, base, head)
@@ -88,20 +88,30 @@ def build(base: str, head: str, config_file: str | None = None, jobs: int | None
         _, cfg = engine.load_config(engine.Options(root=head_dir, config_file=config_file))
         enabled = use_cache and cfg.cache
         cache_mod.configure(enabled)
-        store = engine.FactStore(enabled, jobs or cfg.jobs, memo=True)
+        # the findings run side by side with the report's reading when the cache can carry the facts between
+        # the two processes; else afterwards in this process, sharing the facts in memory (memo)
+        findings = Findings(engine.Options(root=head_dir, base=rng.base_commit, config_file=config_file, jobs=jobs,
+                                           use_cache=use_cache, memo=not enabled), parallel=enabled)
+        store = engine.FactStore(enabled, jobs or cfg.jobs, memo=not findings.parallel)
         blobs = trees.Blobs(top)
         try:
-            sides = trees.compare(top, prefix, rng, cfg, store, blobs)
-            sides.head.load(trees.grep_files(top, rng.head_commit, prefix, COMPAT_NEEDLES))
-            result = engine.check(engine.Options(root=head_dir, base=rng.base_commit, config_file=config_file,
-                                                 jobs=jobs, use_cache=use_cache, memo=True))
-            return assemble(rng, sides, result, cfg, where)
+            grep = trees.Grep(top, rng.head_commit, prefix, COMPAT_NEEDLES)
+            # the head's files are read from the checkout the findings use: the work tree when it is the head
+            # (clean), else the temporary checkout; the base's from git
+            sides = trees.compare(top, prefix, rng, cfg, store, blobs,
+                                  wait=findings.wait if findings.parallel else None, head_disk=head_dir)
+            sides.head.load(grep.files())
+            report = assemble(rng, sides, cfg, where)
+            add_findings(report, findings.result())
+            return report
         finally:
+            findings.close()
             blobs.close()
             store.close()
 
 
-def assemble(rng, sides, result, cfg, where: str):
+def assemble(rng, sides, cfg, where: str):
+    """Everything the facts of the two trees tell (findings come separately)."""
     from upgradelint.families.objects.fingerprint import source_paths_from_env
     from upgradelint.frontends.report import notes as N
     from upgradelint.frontends.report.facts import Side, rpc_changes, tables
@@ -115,23 +125,35 @@ def assemble(rng, sides, result, cfg, where: str):
                findings_where=where, files_changed=len(sides.changed))
     r.rpc = rpc_changes(a, b, sides.changed)
     r.objects = object_changes(a, b, cfg.objects_backport_new_fields, source_paths_from_env())
-    r.migrations, gone, edited = migration_changes(a, b, result.findings)
+    r.migrations, r.migrations_gone, r.migrations_edited = migration_changes(a, b)
     r.tables = tables(a, b)
     r.removable = N.removable(a, b, sides.changed)
+    r.sides = (a, b)
+    return r
+
+
+def add_findings(r, result) -> None:
+    """The findings of check --base A, and the notes that depend on them."""
+    from upgradelint.frontends.report import notes as N
+
     r.findings, r.errors = list(result.findings), list(result.errors)
+    for m in r.migrations:
+        m.findings = [f for f in r.findings if f.path == m.path and f.failing]
+    a, b = r.sides
     r.notes = N.operator_notes(r, a, b)
-    if edited:
-        r.notes.append(f"{len(edited)} released migration{'s' if len(edited) != 1 else ''} edited in place "
-                       f"(deployments that already ran them never see the edit): " + ", ".join(edited))
-    if gone:
-        r.notes.append(f"{len(gone)} migration{'s' if len(gone) != 1 else ''} of {rng.base} "
-                       f"{'are' if len(gone) != 1 else 'is'} gone at {rng.head} (e.g. {gone[0][0]}): a database "
-                       f"still at one of those revisions must first be upgraded with {rng.base}")
-    fmt = {"base": rng.base, "head": rng.head}
+    if r.migrations_edited:
+        n = len(r.migrations_edited)
+        r.notes.append(f"{n} released migration{'s' if n != 1 else ''} edited in place (deployments that already "
+                       f"ran them never see the edit): " + ", ".join(r.migrations_edited))
+    if r.migrations_gone:
+        n = len(r.migrations_gone)
+        r.notes.append(f"{n} migration{'s' if n != 1 else ''} of {r.base} {'are' if n != 1 else 'is'} gone at "
+                       f"{r.head} (e.g. {r.migrations_gone[0][0]}): a database still at one of those revisions "
+                       f"must first be upgraded with {r.base}")
+    fmt = {"base": r.base, "head": r.head}
     if r.rpc:
         r.unknown.append(N.UNKNOWN_TOPIC)
     if r.removable:
         r.unknown.append(N.UNKNOWN_WINDOW.format(**fmt))
     if r.migrations or r.objects:
         r.unknown.append(N.UNKNOWN_ONLINE.format(**fmt))
-    return r

@@ -1,4 +1,4 @@
-"""Where the findings are computed: ``check --base A`` run on the head ref.
+"""Where and how the findings are computed: ``check --base A`` run on the head ref.
 
 When the head is the checked-out commit and the work tree has no change to a
 Python or config file, the engine runs in place. Otherwise the head is
@@ -10,8 +10,10 @@ to the user's repository, and the engine sees exactly the head's tree."""
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
 
 from upgradelint.engine import gitbase as git
@@ -71,3 +73,77 @@ def head_root(top: str, prefix: str, head_commit: str):
             f"a temporary checkout of {head_commit[:12]}"
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+class Findings:
+    """``check --base A`` on the head: in a child process forked before the
+    report reads anything (the two run side by side and meet in the fact
+    cache), or, where there is no fork or no cache, in this process."""
+
+    def __init__(self, opts, parallel: bool):
+        self.opts = opts
+        self.result_: object | None = None
+        self.error: BaseException | None = None
+        self.proc = self.conn = None
+        if parallel:
+            try:
+                mp = multiprocessing.get_context("fork")
+            except ValueError:  # no fork (Windows)
+                return
+            sys.stdout.flush()
+            sys.stderr.flush()
+            self.conn, child = mp.Pipe(duplex=False)
+            # not a daemon: the engine may start extraction workers of its own
+            self.proc = mp.Process(target=_child, args=(child, opts), name="upgradelint-report-check")
+            self.proc.start()
+            child.close()
+
+    @property
+    def parallel(self) -> bool:
+        return self.proc is not None or self.conn is not None
+
+    def wait(self) -> None:
+        """Block until the child is done (its facts are then in the cache)."""
+        if self.proc is None:
+            return
+        try:
+            kind, value = self.conn.recv()
+        except (EOFError, OSError):
+            kind, value = "lost", None
+        self.proc.join()
+        self.conn.close()
+        self.proc = None
+        if kind == "ok":
+            self.result_ = value
+        elif kind == "error":
+            self.error = value
+
+    def result(self):
+        self.wait()
+        if self.error is not None:
+            raise self.error
+        if self.result_ is None:  # no child, or it died: compute it here
+            from upgradelint import engine
+
+            self.result_ = engine.check(self.opts)
+        return self.result_
+
+    def close(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.join()
+            self.proc = None
+
+
+def _child(conn, opts) -> None:
+    try:
+        from upgradelint import engine
+
+        conn.send(("ok", engine.check(opts)))
+    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        try:
+            conn.send(("error", exc))
+        except Exception:  # noqa: BLE001 - an unpicklable error: the parent recomputes
+            pass
+    finally:
+        conn.close()

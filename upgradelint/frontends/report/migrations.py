@@ -267,9 +267,10 @@ def _ordered(new: dict) -> list:
     return done
 
 
-def migration_changes(a, b, findings) -> tuple[list[MigrationChange], list, list]:
+def migration_changes(a, b) -> tuple[list[MigrationChange], list, list]:
     """(new migrations in order, (path, revision) of base migrations gone at the
-    head, paths of base migrations whose upgrade() the head edited)."""
+    head, paths of base migrations whose upgrade() the head edited). Their
+    findings are attached once the findings are known."""
     old = {_key(p, m): (p, m) for p, m in a.migrations.items()}
     cur = {_key(p, m): (p, m) for p, m in b.migrations.items()}
     new = {p: m for k, (p, m) in cur.items() if k not in old}
@@ -277,11 +278,11 @@ def migration_changes(a, b, findings) -> tuple[list[MigrationChange], list, list
     edited = sorted(p for k, (p, m) in cur.items() if k in old and old[k][1].upgrade_code != m.upgrade_code)
     out = []
     for p in _ordered(new):
-        out.append(_entry(p, new[p], b.migrations, [f for f in findings if f.path == p and f.failing]))
+        out.append(_entry(p, new[p], b.migrations))
     return out, gone, edited
 
 
-def _entry(path: str, mig, tree: dict, findings: list) -> MigrationChange:
+def _entry(path: str, mig, tree: dict) -> MigrationChange:
     created: set = set()
     kinds: set = set()
     lines, locks = [], []
@@ -300,4 +301,4 @@ def _entry(path: str, mig, tree: dict, findings: list) -> MigrationChange:
                 locks.append(lk)
     branch = branch_of(path, mig, tree)
     return MigrationChange(path, mig.revision, tuple(mig.down_revisions), phase_of(kinds), branch,
-                           step_of(path, branch), lines, locks, findings)
+                           step_of(path, branch), lines, locks)

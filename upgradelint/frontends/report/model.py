@@ -225,6 +225,9 @@ class Report:
     findings: list = field(default_factory=list)  # Finding, exactly as check --base gives them
     errors: list = field(default_factory=list)  # FileError of the findings run
     files_changed: int = 0
+    migrations_gone: list = field(default_factory=list)  # (path, revision) of base migrations not in the head
+    migrations_edited: list = field(default_factory=list)  # paths of released migrations whose upgrade() changed
+    sides: tuple = ()  # the two facts.Side the report was built from
 
     @property
     def failing(self) -> int:
