@@ -13,12 +13,14 @@ from upgradelint.core import versions
 from upgradelint.frontends.report.facts import compat_of, endpoints_near, recorded_version
 from upgradelint.frontends.report.model import Removable
 
-UNKNOWN_WINDOW = ("the release window: the oldest release {head} supports is not in the facts (nova "
-                  "OLDEST_SUPPORTED_SERVICE_VERSION and SERVICE_VERSION_ALIASES are not extracted; cinder and "
-                  "neutron keep no such table); the removable compat code assumes {base} is the oldest")
+UNKNOWN_WINDOW = ("the release window: which release is the oldest {head} supports is not in the facts (nova's "
+                  "OLDEST_SUPPORTED_SERVICE_VERSION and SERVICE_VERSION_ALIASES are not extracted; ironic's "
+                  "RELEASE_MAPPING lists every old release; cinder and neutron record none), so the removable "
+                  "compat code assumes {base} is the oldest")
 UNKNOWN_TOPIC = "RPC topics: the facts carry a client's namespace, not its Target(topic=...)"
-UNKNOWN_ONLINE = ("online data migrations (nova-manage db online_data_migrations and the like) are not in the "
-                  "facts: check the release notes for the ones {head} expects to have finished")
+UNKNOWN_ONLINE = ("online data migrations (the online_data_migrations commands) are not in the facts: check the "
+                  "release notes for the ones {head} expects to have finished before its successor's schema "
+                  "upgrade")
 
 
 def removable(a, b, changed: set) -> list[Removable]:
@@ -48,19 +50,20 @@ def operator_notes(report, a, b) -> list[str]:
     base, head = report.base, report.head
     for ch in report.rpc:
         notes.extend(_rpc_notes(ch, b, base, head))
-    notes.extend(_object_notes(report, base))
+    notes.extend(_object_notes(report, b, base))
     notes.extend(_migration_notes(report, base, head))
     for t in report.tables:
         if t.name == "RELEASE_MAPPING" and t.added:
             notes.append(f"{t.path}: RELEASE_MAPPING gains {_names(t.added)}; once every service runs {head}, "
                          f"a pin_release_version set for the upgrade can be removed")
-    for r in report.removable:
-        notes.append(f"{r.cls} ({r.path}): {len(r.items)} compat branch{'es' if len(r.items) != 1 else ''} "
-                     f"serve only versions up to {r.floor}, what {base} already speaks; removable if {base} is "
-                     f"the oldest release {head} supports")
+    if report.removable:
+        counts = ", ".join(f"{r.cls} {len(r.items)}" for r in report.removable)
+        notes.append(f"compat code that only serves versions {base} already speaks ({counts} items, listed "
+                     f"below) can go once {base} is the oldest release {head} supports")
     if report.findings:
+        info = len(report.findings) - report.failing
         notes.append(f"check --base {base}: {report.failing} failing finding{'s' if report.failing != 1 else ''}"
-                     f" ({len(report.findings) - report.failing} info) introduced between the two refs")
+                     f"{f' and {info} info' if info else ''} introduced between the two refs")
     return notes
 
 
@@ -96,12 +99,18 @@ def _rpc_notes(ch, b, base: str, head: str) -> list[str]:
     return out
 
 
-def _object_notes(report, base: str) -> list[str]:
+def _object_notes(report, b, base: str) -> list[str]:
     out = []
     bumped = [o for o in report.objects if o.version_from and o.version_to and o.version_from != o.version_to]
     if bumped:
-        out.append(f"{len(bumped)} versioned object{'s' if len(bumped) != 1 else ''} changed version; services "
-                   f"still on {base} receive them backported (obj_make_compatible) to the versions they know")
+        out.append(f"{len(bumped)} versioned object{'s' if len(bumped) != 1 else ''} changed version; "
+                   + _how_old_services_cope(b, base))
+        backporters = sorted((p, c.name) for (p, _), c in b.clients.items()
+                             if any(m.name == "object_backport_versions" for m in c.methods))
+        for path, cls in backporters:
+            out.append(f"{cls} ({path}) carries object backports (object_backport_versions): upgrade the "
+                       f"services that serve it first, so that services on {base} can have the new object "
+                       f"versions backported")
     for o in report.objects:
         if o.backported is False:
             out.append(f"{o.name} {o.version_from} -> {o.version_to}: no obj_make_compatible branch for "
@@ -109,6 +118,18 @@ def _object_notes(report, base: str) -> list[str]:
         if o.fingerprint_up_to_date is False:
             out.append(f"{o.name}: the recorded fingerprint {o.recorded} differs from the computed {o.computed}")
     return out
+
+
+def _how_old_services_cope(b, base: str) -> str:
+    """The project's way, from the tables its object modules define (spec objects.md 5.4)."""
+    names = {n for _, s in b.summaries.values() for n in s.names}
+    calls = {f for _, s in b.summaries.values() for f, *_ in s.calls}
+    if "RELEASE_MAPPING" in names:
+        return (f"senders keep to the versions of the release pinned with pin_release_version (RELEASE_MAPPING) "
+                f"while services of {base} run")
+    if any(f.endswith("OBJ_VERSIONS.add") for f in calls):
+        return f"senders cap object versions at the oldest running service's OBJ_VERSIONS entry while {base} runs"
+    return f"services still on {base} receive them backported (obj_make_compatible) to the versions they know"
 
 
 def _migration_notes(report, base: str, head: str) -> list[str]:
@@ -120,6 +141,11 @@ def _migration_notes(report, base: str, head: str) -> list[str]:
         if m.phase == "contract" and m.branch != "contract":
             out.append(f"{m.path}: contracts the schema outside a contract branch; services of {base} that "
                        f"still use what it removes fail once it runs")
+    for m in report.migrations:
+        if any(f.code == "UPG310" for f in m.findings):
+            out.append(f"{m.path}: check reports it as an edited released migration (UPG310), but revision "
+                       f"{m.revision} is not in {base}'s tree: git's rename detection paired the new file with "
+                       f"one that was deleted")
     if report.migrations:
         by_phase: dict = {}
         for m in report.migrations:

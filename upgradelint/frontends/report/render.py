@@ -208,18 +208,26 @@ def _table(t) -> Item:
     return it
 
 
+_KINDS = {"fallback": ("fallback", "fallbacks"), "gate": ("gate", "gates"),
+          "chooser": ("version chooser", "version choosers"),
+          "endpoint": ("compatibility endpoint", "compatibility endpoints")}
+
+
 def _removable(x) -> Item:
-    by_method: dict = {}
+    by_where: dict = {}
     for c in x.items:
-        by_method.setdefault((c.where, c.kind), []).append(c.version)
+        by_where.setdefault(c.where, {}).setdefault(c.kind, set()).add(c.version)
     kids = []
-    for (where, kind), vs in sorted(by_method.items()):
-        vs = sorted(set(vs), key=versions.key)
-        what = {"fallback": "fallbacks", "gate": "gates", "chooser": "version choosers",
-                "endpoint": "compatibility endpoint"}[kind]
-        kids.append(Item(f"`{where}`: {what} for {', '.join(vs)}"))
+    for where, kinds in sorted(by_where.items()):
+        parts = []
+        for kind in ("endpoint", "chooser", "fallback", "gate"):
+            if kind in kinds:
+                vs = sorted(kinds[kind], key=versions.key)
+                parts.append(f"{_KINDS[kind][len(vs) > 1]} {', '.join(vs)}")
+        kids.append(Item(f"`{where}`: " + "; ".join(parts)))
+    source = "the base ref" if x.floor_source == "base" else x.floor_source
     return Item(f"**{x.cls}** (`{x.path}`): {len(x.items)} item{'s' if len(x.items) != 1 else ''} at or below "
-                f"{x.floor} ({x.floor_source if x.floor_source != 'base' else 'the base ref'})", kids)
+                f"{x.floor} ({source})", kids)
 
 
 def _findings(r) -> Section:
@@ -262,23 +270,24 @@ def text(title: str, meta: str, sections: list) -> str:
 def markdown(title: str, meta: str, sections: list) -> str:
     lines = [f"## {title}", "", meta]
     for sec in sections:
-        lines += ["", f"### {_CODE.sub(lambda m: m.group(0), sec.title)}", ""]
+        lines += ["", f"### {sec.title}", ""]
         if not sec.items:
             lines.append(f"_{sec.empty}_")
 
-        def emit(item, depth):
-            bullet = "" if re.match(r"^\d+\. ", item.text) and depth == 0 else "- "
-            lines.append("  " * depth + bullet + item.text)
+        def emit(item, indent: str):
+            numbered = re.match(r"^\d+\. ", item.text)
+            marker = "" if numbered else "- "
+            lines.append(indent + marker + item.text)
+            inner = indent + " " * (numbered.end() if numbered else 2)  # CommonMark: under the item's text
             kids = item.children
-            if len(kids) > LONG_LIST:
-                lines.append("  " * (depth + 1) + f"<details><summary>{len(kids)} items</summary>")
-                lines.append("")
+            fold = len(kids) > LONG_LIST
+            if fold:
+                lines.extend([inner + f"<details><summary>{len(kids)} entries</summary>", ""])
             for kid in kids:
-                emit(kid, depth + 1)
-            if len(kids) > LONG_LIST:
-                lines.append("")
-                lines.append("  " * (depth + 1) + "</details>")
+                emit(kid, inner)
+            if fold:
+                lines.extend(["", inner + "</details>"])
 
         for item in sec.items:
-            emit(item, 0)
+            emit(item, "")
     return "\n".join(lines) + "\n"
