@@ -110,6 +110,7 @@ class Widget(base.ShopObject):
     fields = {
         'id': fields.IntegerField(),
         'name': fields.StringField(nullable=True),
+        'size': fields.EnumField(valid_values=['s', 'm'], nullable=True),
     }
 '''
 
@@ -132,11 +133,14 @@ class Widget(base.ShopObject):
         'name': fields.StringField(nullable=True),
         'color': fields.StringField(nullable=True),
         'finish': fields.StringField(nullable=True),
+        'size': fields.EnumField(valid_values=['s', 'm', 'l'], nullable=True),
     }
 
     def obj_make_compatible(self, primitive, target_version):
         super().obj_make_compatible(primitive, target_version)
         target_version = versionutils.convert_version_to_tuple(target_version)
+        if target_version < (1, 2) and primitive.get('size') == 'l':
+            raise ValueError('size l needs 1.2')
         if target_version < (1, 1):
             primitive.pop('color', None)
 '''
@@ -271,7 +275,10 @@ def test_json_contract(shop):
     assert set(objs) == {"Widget", "Gadget"}
     w = objs["Widget"]
     assert (w["path"], w["from"], w["to"]) == ("shop/objects/widget.py", "1.0", "1.2")
-    assert w["fields_added"] == ["color", "finish"] and w["fields_removed"] == [] and w["fields_changed"] == []
+    assert w["fields_added"] == ["color", "finish"] and w["fields_removed"] == []
+    [size] = w["fields_changed"]
+    assert (size["name"], size["values_added"], size["values_removed"]) == ("size", ["l"], [])
+    assert size["hash_blind"] is False
     assert (w["backported"], w["missing_backports"]) == (False, ["finish"])
     assert w["fingerprint"]["up_to_date"] is True
     assert (objs["Gadget"]["from"], objs["Gadget"]["to"]) == (None, "1.0")
@@ -287,6 +294,29 @@ def test_json_contract(shop):
     assert [f["code"] for f in drop["findings"]] == ["UPG301"]
     assert any("WidgetAPI" in n and "1.1 to 1.2" in n for n in doc["notes"])
     assert any("no obj_make_compatible branch for finish" in n for n in doc["notes"])
+
+
+def test_json_keys_are_the_documented_contract(shop):
+    """The keys the README documents; adding one is fine (add it there too), renaming is not."""
+    doc = _json(shop, "1.0.0..2.0.0")
+    assert set(doc) == {"base", "head", "range", "rpc", "objects", "migrations", "tables", "removable_compat",
+                        "notes", "unknown", "findings", "errors"}
+    assert set(doc["range"]) == {"base_commit", "head_commit", "relation", "findings_base", "files_changed"}
+    assert set(doc["rpc"][0]) == {"path", "class", "topic", "namespace", "from", "to", "recorded_as", "caps",
+                                  "methods_added", "methods_removed", "kwargs_added", "kwargs_removed",
+                                  "compat_added", "compat_removed", "aliases_added", "aliases_changed",
+                                  "aliases_removed", "server"}
+    assert set(doc["rpc"][0]["server"]) == {"path", "class", "from", "to", "linked", "agree"}
+    obj = next(o for o in doc["objects"] if o["name"] == "Widget")
+    assert set(obj) == {"name", "path", "from", "to", "notification", "fields_added", "fields_removed",
+                        "fields_changed", "remotables_added", "remotables_removed", "remotables_changed",
+                        "child_versions_changed", "backported", "missing_backports", "backport_note", "fingerprint"}
+    assert set(obj["fields_changed"][0]) == {"name", "from", "to", "hash_blind", "values_added", "values_removed"}
+    assert set(obj["fingerprint"]) == {"recorded", "computed", "up_to_date", "unresolved"}
+    assert set(doc["migrations"][0]) == {"path", "revision", "down_revision", "phase", "branch", "step",
+                                         "operations", "locks", "findings"}
+    assert set(doc["migrations"][0]["locks"][0]) == {"table", "operation", "mysql", "postgresql"}
+    assert set(doc["removable_compat"][0]) == {"path", "class", "floor", "floor_source", "compat"}
 
 
 def test_findings_are_check_base(shop):
@@ -306,6 +336,7 @@ def test_text_and_markdown(shop):
     assert "methods added: polish (1.2)" in out
     assert "Widget (shop/objects/widget.py): 1.0 → 1.2" in out
     assert "obj_make_compatible: NO branch for finish" in out
+    assert "size: values added 'l'" in out
     assert "1. shop/db/migrations/versions/bbbb00000002_add_color.py: expand" in out
     assert "UPG301" in out
     md = report(shop, "1.0.0..2.0.0", "--format", "markdown").stdout

@@ -8,6 +8,7 @@ records it (an RPC client's newest history version, an object's ``VERSION``);
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 
 
@@ -87,6 +88,18 @@ class RpcChange:
         }
 
 
+def enum_values(field_repr: str) -> tuple | None:
+    """The ``valid_values`` of an enum field's fingerprint repr."""
+    i = field_repr.find("valid_values=")
+    if i < 0 or not field_repr.endswith(")"):
+        return None
+    try:
+        value = ast.literal_eval(field_repr[i + len("valid_values="):-1])
+    except (ValueError, SyntaxError):
+        return None
+    return tuple(value) if isinstance(value, (list, tuple)) else None
+
+
 @dataclass
 class FieldChange:
     name: str
@@ -94,8 +107,17 @@ class FieldChange:
     after: str
     hash_blind: bool = False  # the fingerprint cannot see it (object target, element type, read_only)
 
+    def values(self) -> tuple[list, list]:
+        """(values added, values removed) when both sides are enum fields."""
+        before, after = enum_values(self.before), enum_values(self.after)
+        if before is None or after is None:
+            return [], []
+        return [v for v in after if v not in before], [v for v in before if v not in after]
+
     def as_json(self) -> dict:
-        return {"name": self.name, "from": self.before, "to": self.after, "hash_blind": self.hash_blind}
+        added, removed = self.values()
+        return {"name": self.name, "from": self.before, "to": self.after, "hash_blind": self.hash_blind,
+                "values_added": added, "values_removed": removed}
 
 
 @dataclass

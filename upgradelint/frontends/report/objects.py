@@ -5,8 +5,6 @@ fingerprint reads lazily come from that side's git tree, never the disk."""
 
 from __future__ import annotations
 
-import ast
-
 from upgradelint.core import versions
 from upgradelint.families.objects import fingerprint as F
 from upgradelint.frontends.report.model import FieldChange, ObjectChange
@@ -162,25 +160,12 @@ def _hash_blind(ch: ObjectChange, old: dict, new: dict) -> None:
             ch.fields_changed.append(FieldChange(k, old[k], new[k], hash_blind=True))
 
 
-def enum_values(field_repr: str) -> tuple | None:
-    """The ``valid_values`` of an enum field's fingerprint repr."""
-    i = field_repr.find("valid_values=")
-    if i < 0 or not field_repr.endswith(")"):
-        return None
-    try:
-        value = ast.literal_eval(field_repr[i + len("valid_values="):-1])
-    except (ValueError, SyntaxError):
-        return None
-    return tuple(value) if isinstance(value, (list, tuple)) else None
-
-
 def _backports(ch: ObjectChange, wb: World, name: str, da, db, backport_new_fields: bool) -> None:
     """Does every added field (and every enum that gained values) have its
     ``obj_make_compatible`` branch at a version in (from, to]?"""
     needs = list(ch.fields_added)
     if da is not None and db is not None:
-        needs += [c.name for c in ch.fields_changed if not c.hash_blind and enum_values(c.after) is not None
-                  and set(enum_values(c.after)) - set(enum_values(c.before) or ())]
+        needs += [c.name for c in ch.fields_changed if not c.hash_blind and c.values()[0]]
     lo, hi = versions.parse(ch.version_from), versions.parse(ch.version_to)
     if not needs:
         return

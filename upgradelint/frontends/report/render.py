@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass, field
 
 from upgradelint.core import versions
-from upgradelint.frontends.report.objects import enum_values
 
 LONG_LIST = 12  # markdown folds longer lists into <details>
 
@@ -108,10 +107,8 @@ def _rpc(c) -> Item:
 
 
 def _field_change(f) -> str:
-    before, after = enum_values(f.before), enum_values(f.after)
-    if before is not None and after is not None:
-        added = [v for v in after if v not in before]
-        removed = [v for v in before if v not in after]
+    added, removed = f.values()
+    if added or removed:
         bits = ([f"values added {', '.join(repr(v) for v in added)}"] if added else []) + \
                ([f"values removed {', '.join(repr(v) for v in removed)}"] if removed else [])
         if bits:
