@@ -301,7 +301,8 @@ def test_json_keys_are_the_documented_contract(shop):
     doc = _json(shop, "1.0.0..2.0.0")
     assert set(doc) == {"base", "head", "range", "rpc", "objects", "migrations", "tables", "removable_compat",
                         "notes", "unknown", "findings", "errors"}
-    assert set(doc["range"]) == {"base_commit", "head_commit", "relation", "findings_base", "files_changed"}
+    assert set(doc["range"]) == {"base_commit", "head_commit", "relation", "shallow", "findings_base",
+                                 "files_changed"}
     assert set(doc["rpc"][0]) == {"path", "class", "topic", "namespace", "from", "to", "recorded_as", "caps",
                                   "methods_added", "methods_removed", "kwargs_added", "kwargs_removed",
                                   "compat_added", "compat_removed", "aliases_added", "aliases_changed",
@@ -403,6 +404,16 @@ def test_shallow_clone_missing_base(shop, tmp_path):
     p = report(clone, "1.0.0..HEAD")
     assert p.returncode == 2
     assert "shallow clone" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_shallow_clone_with_both_refs_compares_the_trees(shop, tmp_path):
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", "--no-local", "--branch", "2.0.0", str(shop), str(clone))
+    git(clone, "fetch", "-q", "--depth", "1", "origin", "tag", "1.0.0")
+    doc = _json(clone, "1.0.0..2.0.0")
+    assert (doc["range"]["relation"], doc["range"]["shallow"]) == ("unrelated", True)
+    assert (doc["rpc"][0]["from"], doc["rpc"][0]["to"]) == ("1.1", "1.2")
+    assert "shallow clone" in report(clone, "1.0.0..2.0.0").stdout
 
 
 def test_unrelated_histories_compare_the_trees(shop):

@@ -120,7 +120,7 @@ def assemble(rng, sides, cfg, where: str):
     from upgradelint.frontends.report.objects import object_changes
 
     a, b = Side(sides.base, rng.base), Side(sides.head, rng.head)
-    r = Report(rng.base, rng.head, rng.base_commit, rng.head_commit, rng.relation,
+    r = Report(rng.base, rng.head, rng.base_commit, rng.head_commit, rng.relation, shallow=rng.shallow,
                findings_base=rng.merge_base if rng.relation == "diverged" else rng.base_commit,
                findings_where=where, files_changed=len(sides.changed))
     r.rpc = rpc_changes(a, b, sides.changed)

@@ -235,6 +235,7 @@ class Report:
     base_commit: str
     head_commit: str
     relation: str  # same | ancestor | diverged | unrelated
+    shallow: bool = False  # a shallow clone: ancestry may be cut off
     findings_base: str | None = None  # the commit check --base diffed from, when it is not base_commit
     findings_where: str = ""  # how the findings were computed (in place, or a temporary checkout)
     rpc: list = field(default_factory=list)
@@ -261,7 +262,8 @@ class Report:
         return {
             "base": self.base, "head": self.head,
             "range": {"base_commit": self.base_commit, "head_commit": self.head_commit, "relation": self.relation,
-                      "findings_base": self.findings_base or self.base_commit, "files_changed": self.files_changed},
+                      "shallow": self.shallow, "findings_base": self.findings_base or self.base_commit,
+                      "files_changed": self.files_changed},
             "rpc": [c.as_json() for c in self.rpc],
             "objects": [o.as_json() for o in self.objects],
             "migrations": [m.as_json() for m in self.migrations],

@@ -45,8 +45,10 @@ _RELATION = {"same": "the same commit", "ancestor": "{base} is an ancestor of {h
 
 def outline(r) -> tuple[str, str, list]:
     title = f"Upgrade impact: {r.base} → {r.head}"
+    cut = r.shallow and r.relation in ("diverged", "unrelated")
     meta = (f"`{r.base_commit[:12]}`..`{r.head_commit[:12]}`: "
-            f"{_RELATION[r.relation].format(base=r.base, head=r.head)}; "
+            f"{_RELATION[r.relation].format(base=r.base, head=r.head)}"
+            f"{' (a shallow clone: the history between them may be cut off)' if cut else ''}; "
             f"{r.files_changed} Python file{'s' if r.files_changed != 1 else ''} changed")
     sections = [
         Section("RPC APIs", [_rpc(c) for c in r.rpc], "no RPC API changed"),
