@@ -392,6 +392,12 @@ def test_bad_ranges_exit_2_with_one_line(shop, rng, needle):
     assert len(p.stderr.strip().splitlines()) == 1 and needle in p.stderr, p.stderr
 
 
+def test_usage_errors(shop):
+    for args in (("1.0.0..2.0.0", "--base", "1.0.0"), (), ("1.0.0..2.0.0", "--jobs", "0")):
+        p = report(shop, *args)
+        assert p.returncode == 2 and p.stdout == "", (args, p.stderr)
+
+
 def test_not_a_repository(template, tmp_path):
     write(tmp_path, {"pyproject.toml": "[project]\nname='p'\n"})
     p = report(tmp_path, "a..b")

@@ -26,8 +26,16 @@ def add_arguments(p) -> None:
     p.add_argument("--fail-on-findings", action="store_true",
                    help="exit 1 when check --base A has error or warning findings at B")
     p.add_argument("--config", metavar="FILE", help="read configuration from FILE")
-    p.add_argument("--jobs", "-j", type=int, metavar="N", help="parallel workers (default: CPU count)")
+    p.add_argument("--jobs", "-j", type=_jobs, metavar="N", help="parallel workers (default: CPU count)")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the fact cache")
+
+
+def _jobs(value: str) -> int:
+    import argparse
+
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError("--jobs takes a whole number, at least 1")
+    return int(value)
 
 
 def parse_range(value: str | None, base: str | None) -> tuple[str, str]:
