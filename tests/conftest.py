@@ -2,6 +2,9 @@ import os
 
 import pytest
 
+# tests/fixtures/ holds data trees run by upgradelint.testing (some have test_*.py files), not tests
+collect_ignore = ["fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path_factory):

@@ -1,6 +1,10 @@
 """UPG3xx over fixtures: every rule x every spelling (alembic op, batch, sqlalchemy-migrate,
 raw SQL) x the contexts that allow a contracting migration and those that do not; the
-models-aware judgement of drops; diff mode; the raw SQL reader."""
+models-aware judgement of drops; diff mode; the raw SQL reader.
+
+The fixtures ``tests/fixtures/migrations/UPG3nn/<spelling>.py`` are migration bodies (the
+revision header is added per tree) marked like every other fixture: ``# expect: UPGnnn`` for
+failing findings, ``# expect-info: UPGnnn`` for info notes (``upgradelint.testing``)."""
 
 from __future__ import annotations
 
@@ -9,8 +13,7 @@ import re
 
 import pytest
 
-from upgradelint import engine
-from upgradelint.testing import expected, make_repo
+from upgradelint.testing import Outcome, markers, run_files, strip_markers
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "fixtures", "migrations")
@@ -29,30 +32,9 @@ def header(revision: str, down: str = "0123456789ab", extra: str = "") -> str:
     return f"revision = '{revision}'\ndown_revision = '{down}'\n{extra}\n"
 
 
-def run(files: dict, before: dict | None = None, config: dict | None = None, select=CONTRACTING):
-    import tempfile
-
-    from upgradelint.testing import _toml
-
-    with tempfile.TemporaryDirectory() as tmp:
-        base = make_repo(tmp, before, files)
-        if config:
-            with open(os.path.join(tmp, "pyproject.toml"), "a") as fh:
-                fh.write("\n[tool.upgradelint]\n")
-                for k, v in config.items():
-                    fh.write(f"{k} = {_toml(v)}\n")
-        result = engine.check(engine.Options(root=tmp, paths=[tmp], base=base, use_cache=False, jobs=1,
-                                             select=select))
-        assert not result.errors, result.errors
-        return result.findings
-
-
-def found(findings):
-    return {(f.code, f.path, f.line) for f in findings}
-
-
-def strip(code: str) -> str:
-    return re.sub(r"\s*# expect:.*$", "", code, flags=re.M)
+def run(files: dict, before: dict | None = None, config: dict | None = None, select=CONTRACTING) -> Outcome:
+    """``testing.run_files`` with the contracting rules selected unless told otherwise."""
+    return run_files(files, before, config, select)
 
 
 CASES = [(c, s) for c in RULES for s in SPELLINGS]
@@ -62,14 +44,14 @@ CASES = [(c, s) for c in RULES for s in SPELLINGS]
 def test_not_allowed_context_reports(code, spelling):
     path = f"cinder/db/migrations/versions/1a2b3c4d5e6f_{spelling}.py"
     files = {path: header("1a2b3c4d5e6f") + fixture(code, spelling)}
-    want = expected(files)
-    assert want, "each fixture marks at least one finding"
-    assert found(run(files, config=ENABLE_308)) == want
+    out = run(files, config=ENABLE_308)
+    assert out.expected.all, "each fixture marks at least one finding"
+    assert out.actual == out.expected, out.describe()
 
 
 def _allowed_trees(code: str, spelling: str):
     """The same fixture where the project allowed it, one way per tree."""
-    body = strip(fixture(code, spelling))
+    body = strip_markers(fixture(code, spelling))
     stem = f"1a2b3c4d5e6f_{spelling}"
     neutron = "neutron/db/migration/alembic_migrations/versions"
     yield "contract directory", {f"{neutron}/newton/contract/{stem}.py": header("1a2b3c4d5e6f") + body}, None
@@ -112,13 +94,13 @@ def _allowed_trees(code: str, spelling: str):
 def test_allowed_contexts_are_silent(code, spelling):
     for label, files, config in _allowed_trees(code, spelling):
         cfg = dict(ENABLE_308, **(config or {}))
-        got = [f for f in run(files, config=cfg, select=(code,)) if f.code == code]
+        got = [f for f in run(files, config=cfg, select=(code,)).findings if f.code == code]
         assert not got, (label, got)
 
 
 def test_noqa_on_the_line():
     body = fixture("UPG301", "alembic").replace("# expect: UPG301", "# noqa: UPG301  dropped from the model in 2025.2")
-    assert not run({"cinder/db/migrations/versions/1a2b3c4d5e6f_x.py": header("1a2b3c4d5e6f") + body})
+    assert not run({"cinder/db/migrations/versions/1a2b3c4d5e6f_x.py": header("1a2b3c4d5e6f") + body}).findings
 
 
 def test_allow_contract_comment():
@@ -127,20 +109,21 @@ def test_allow_contract_comment():
         "    # upgradelint: allow-contract[UPG301] unused since 2025.1, removed from the model then\n"
         "    alembic_op.drop_column('volumes', 'provider_geometry')")
     files = {"cinder/db/migrations/versions/1a2b3c4d5e6f_x.py": header("1a2b3c4d5e6f") + body}
-    assert found(run(files)) == expected(files) and len(expected(files)) == 1
+    out = run(files)
+    assert out.actual == out.expected and len(out.expected.all) == 1
 
 
 def test_upg306_silent_in_data_migration_dirs():
-    body = strip(fixture("UPG306", "sql"))
+    body = strip_markers(fixture("UPG306", "sql"))
     for path in ("glance/db/sqlalchemy/alembic_migrations/data_migrations/2026_1_migrate01_x.py",
                  "keystone/common/sql/data_migration_repo/versions/073_migrate_x.py"):
-        assert not run({path: header("2026_1_migrate01") + body}, select=("UPG306",))
+        assert not run({path: header("2026_1_migrate01") + body}, select=("UPG306",)).findings
 
 
 # -- what is never contracting ------------------------------------------------------
 
 def test_downgrade_initial_revision_and_fresh_objects_are_silent():
-    body = strip(fixture("UPG301", "alembic"))
+    body = strip_markers(fixture("UPG301", "alembic"))
     files = {
         # the base revision of a single branch
         "cinder/db/migrations/versions/921e1a36b076_initial.py": "revision = '921e1a36b076'\ndown_revision = None\n"
@@ -165,7 +148,7 @@ def downgrade():
     op.drop_table('volumes')
 """,
     }
-    assert not run(files)
+    assert not run(files).findings
 
 
 def test_helpers_called_by_upgrade_are_analysed_and_others_are_not():
@@ -184,7 +167,8 @@ def _unused():
 def upgrade():
     _drop('volumes', 'provider_geometry')
 """}
-    assert found(run(files)) == expected(files)
+    out = run(files)
+    assert out.actual == out.expected, out.describe()
 
 
 def test_neutron_expand_drop_exceptions_and_expand_severity():
@@ -204,8 +188,9 @@ def expand_drop_exceptions():
     \"\"\"Drop subnets.in_use: nothing has read it since 2025.1.\"\"\"
     return {sa.Column: ['subnets.in_use'], sa.Index: ['subnets']}
 """}
-    findings = run(files)
-    assert found(findings) == expected(files)
+    out = run(files)
+    findings = out.findings
+    assert out.actual == out.expected, out.describe()
     assert [f.severity for f in findings] == ["error"]  # neutron and keystone forbid drops in expand
 
 
@@ -250,7 +235,7 @@ def upgrade():
 def test_full_tree_drops_of_unmapped_columns_are_info():
     files = {"nova/db/main/models.py": MODELS,
              "nova/db/main/migrations/versions/1a2b3c4d5e6f_drop.py": DROPS}
-    sev = {f.symbol: f.severity for f in run(files)}
+    sev = {f.symbol: f.severity for f in run(files).findings}
     assert sev == {
         "instances.locked_by": "error",  # the models still map it
         "instances.display_name": "error",  # Column('display_name') under another attribute name
@@ -274,7 +259,7 @@ def upgrade():
     op.drop_column('instances', 'locked_by')
     op.drop_column('instances', 'internal_id')
 """}
-    sev = {f.symbol: f.severity for f in run(after, before=before)}
+    sev = {f.symbol: f.severity for f in run(after, before=before).findings}
     assert sev == {"instances.locked_by": "error", "instances.internal_id": "info"}
 
 
@@ -286,7 +271,7 @@ def test_diff_mode_reports_added_migrations_only():
     after["cinder/api/v3/volumes.py"] = "X = 2\n"
     after["cinder/db/migrations/versions/1a2b3c4d5e6f_new.py"] = header("1a2b3c4d5e6f", "0a1b2c3d4e5f") + \
         "from alembic import op\n\n\ndef upgrade():\n    op.drop_column('volumes', 'y')  # expect: UPG301\n"
-    assert found(run(after, before=old)) == expected({k: v for k, v in after.items() if "new" in k})
+    assert run(after, before=old).actual == markers({k: v for k, v in after.items() if "new" in k})
 
 
 def test_upg310_edit_of_a_released_migration():
@@ -296,7 +281,7 @@ def test_upg310_edit_of_a_released_migration():
     after = {path: header("0a1b2c3d4e5f", "921e1a36b076") +
              "from alembic import op\n\n\ndef upgrade():\n    op.drop_index('ix_a', 'volumes')\n"
              "    op.drop_column('volumes', 'y')\n"}
-    got = {(f.code, f.line) for f in run(after, before=before, select=("UPG3",))}
+    got = {(f.code, f.line) for f in run(after, before=before, select=("UPG3",)).findings}
     assert got == {("UPG310", 7), ("UPG301", 9)}  # the untouched drop_index is not reported again
 
 
@@ -305,7 +290,7 @@ def test_diff_mode_ignores_edits_outside_upgrade():
     body = "from alembic import op\n\n\ndef upgrade():\n    op.drop_column('volumes', 'y'){}\n"
     before = {path: header("0a1b2c3d4e5f", "921e1a36b076") + body.format("")}
     after = {path: header("0a1b2c3d4e5f", "921e1a36b076") + body.format("  # released in 2023.1")}
-    assert not run(after, before=before, select=("UPG3",))
+    assert not run(after, before=before, select=("UPG3",)).findings
 
 
 # -- UPG308 off by default, UPG309 -----------------------------------------------------
@@ -313,10 +298,10 @@ def test_diff_mode_ignores_edits_outside_upgrade():
 def test_upg308_is_off_by_default():
     files = {"ironic/db/sqlalchemy/alembic/versions/1a2b3c4d5e6f_x.py": header("1a2b3c4d5e6f") +
              fixture("UPG308", "alembic")}
-    assert not run(files, select=("UPG",))
-    assert {f.code for f in run(files, select=("UPG308",))} == {"UPG308"}
-    assert {f.code for f in run(files, select=None, config={"extend-select": ["UPG308"]})} == {"UPG308"}
-    assert {f.code for f in run(files, select=None, config=ENABLE_308)} == {"UPG308"}
+    assert not run(files, select=("UPG",)).findings
+    assert {f.code for f in run(files, select=("UPG308",)).findings} == {"UPG308"}
+    assert {f.code for f in run(files, select=None, config={"extend-select": ["UPG308"]}).findings} == {"UPG308"}
+    assert {f.code for f in run(files, select=None, config=ENABLE_308).findings} == {"UPG308"}
 
 
 def test_upg309_branch_checks():
@@ -329,7 +314,8 @@ def test_upg309_branch_checks():
         f"{neutron}/2026.1/contract/3c4d5e6f7081_drop.py": header("3c4d5e6f7081", "x") +
         "def upgrade():  # expect: UPG309\n    pass\n",
     }
-    assert found(run(files, select=("UPG309",))) == expected(files)
+    out = run(files, select=("UPG309",))
+    assert out.actual == out.expected, out.describe()
 
 
 # -- the raw SQL reader ------------------------------------------------------------------
@@ -384,7 +370,7 @@ def upgrade():
     op.drop_column('widgets', 'size')
     op.drop_column('widgets', 'colour')
 """}
-    sev = {f.symbol: f.severity for f in run(files)}
+    sev = {f.symbol: f.severity for f in run(files).findings}
     assert sev == {
         "address_groups.standard_attr_id": "error",  # from neutron-lib's HasStandardAttributes
         "address_groups.legacy": "info",  # every base known: not mapped

@@ -1,64 +1,34 @@
-"""UPG2xx over before/after fixture trees (diff mode through git), and the
-static fingerprint on small hand-written objects."""
+"""UPG2xx over the scenario trees in tests/fixtures/objects/ (``before/`` and
+``after/``, diff mode through git, with ``# expect: UPGnnn`` markers in the
+``after/`` files; run by ``upgradelint.testing.run_scenario``), and the static
+fingerprint on small hand-written objects."""
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
-from upgradelint import engine
-from upgradelint.families.objects import fingerprint as F
-from upgradelint.testing import git
+from upgradelint.frontends import fingerprint as F
+from upgradelint.testing import run_scenario, scenarios
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "fixtures", "objects")
-SCENARIOS = sorted(d for d in os.listdir(FIXTURES) if os.path.isdir(os.path.join(FIXTURES, d)))
-
-
-def _copy(src, dst):
-    for dirpath, _, files in os.walk(src):
-        for name in files:
-            rel = os.path.relpath(os.path.join(dirpath, name), src)
-            os.makedirs(os.path.join(dst, os.path.dirname(rel)), exist_ok=True)
-            shutil.copy(os.path.join(dirpath, name), os.path.join(dst, rel))
-
-
-def _repo(tmp_path, scenario):
-    root = str(tmp_path)
-    before, after = os.path.join(FIXTURES, scenario, "before"), os.path.join(FIXTURES, scenario, "after")
-    if not os.path.exists(os.path.join(before, "pyproject.toml")):
-        with open(os.path.join(root, "pyproject.toml"), "w") as fh:
-            fh.write("[project]\nname = 'example'\n")
-    git(root, "init", "-q", "-b", "main")
-    _copy(before, root)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "base")
-    _copy(after, root)
-    return root
+SCENARIOS = scenarios(FIXTURES)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_fixture_diff(scenario, tmp_path):
-    root = _repo(tmp_path, scenario)
-    res = engine.check(engine.Options(root=root, paths=[root], base="HEAD", use_cache=False, jobs=1,
-                                      select=("UPG2",)))
-    assert not res.errors
-    got = {(f.code, f.path, f.line) for f in res.findings}
-    with open(os.path.join(FIXTURES, scenario, "expected.txt")) as fh:
-        want = {(c, p, int(n)) for c, p, n in (line.split() for line in fh if line.strip())}
-    assert got == want, [f"{f.code} {f.path}:{f.line} {f.message}" for f in res.findings]
+def test_fixture_diff(scenario):
+    out = run_scenario(os.path.join(FIXTURES, scenario), select="UPG2")
+    assert out.actual == out.expected, out.describe()
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_fixture_as_merged_tree_is_judged_in_full(scenario, tmp_path):
-    """The after tree in full-tree mode never crashes; with correct records it is silent."""
-    root = _repo(tmp_path, scenario)
-    res = engine.check(engine.Options(root=root, paths=[root], use_cache=False, jobs=1, select=("UPG2",)))
-    assert not res.errors
+def test_fixture_as_merged_tree_is_judged_in_full(scenario):
+    """The after tree in full-tree mode never crashes (run_scenario asserts the run has no errors)."""
+    run_scenario(os.path.join(FIXTURES, scenario), diff=False, select="UPG2")
 
 
 # -- the fingerprint on small objects ---------------------------------------------------

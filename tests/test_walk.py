@@ -50,7 +50,7 @@ def visitor_contains(node, pred):
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: os.path.relpath(p, ROOT))
 def test_find_matches_a_visitor(path):
-    from upgradelint.families.rpc.facts import _contains, _find
+    from upgradelint.families.rpc.syntax import contains as _contains, find as _find
 
     with open(path, encoding="utf-8") as fh:
         module = cst.parse_module(fh.read())

@@ -20,6 +20,15 @@ RELEASES = {
     "openstack-heat": "27.0.1",
     "glance": "33.0.0",
     "keystone": "30.0.0",
+    # adopted without tuning (issue 10): projects nobody here had looked at
+    "masakari": "22.0.0",
+    "zun": "18.0.0",
+    "magnum": "23.0.0",
+    "octavia": "19.0.0",
+    "designate": "23.0.0",
+    "tacker": "16.0.0",
+    "mistral": "23.0.0",
+    "senlin": "16.0.0",
     "neutron-lib": None,  # version chosen by the neutron tests that need it
 }
 
@@ -123,4 +132,24 @@ def pair(name: str) -> str:
     open(os.path.join(tmp, ".git", "upgradelint-complete"), "w").close()
     shutil.rmtree(dest, ignore_errors=True)
     os.replace(tmp, dest)
+    return dest
+
+
+def tagged(name: str, dest_root: str) -> str:
+    """The release committed into a scratch git repository and tagged with its
+    version, as a real checkout of that release is (released history is then
+    known to upgradelint)."""
+    from upgradelint.engine.gitbase import scratch
+
+    import shutil
+
+    version = RELEASES[name]
+    dest = os.path.join(dest_root, f"{name}-{version}")
+    if os.path.isdir(os.path.join(dest, ".git")):
+        return dest
+    shutil.copytree(tree(name), dest, ignore=shutil.ignore_patterns(".complete"))
+    scratch(dest, "init", "-q", "-b", "master")
+    scratch(dest, "add", "-A")
+    scratch(dest, "commit", "-q", "-m", f"{name} {version}")
+    scratch(dest, "tag", version)
     return dest

@@ -34,6 +34,7 @@ class Config:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     severity: dict[str, str] = field(default_factory=dict)
     base: str | None = None
+    baseline: str | None = None  # the baseline file, relative to the root (default .upgradelint-baseline.json)
     jobs: int | None = None
     cache: bool = True
     # RPC family: False means the project sends without version caps (neutron, heat).
@@ -109,7 +110,7 @@ def _path_matches(relpath: str, pattern: str) -> bool:
 _KEYS = {
     "select": "codes", "extend-select": "codes", "ignore": "codes", "extend-ignore": "codes",
     "exclude": "list", "extend-exclude": "list", "per-file-ignores": "pfi",
-    "severity": "severity", "base": "str", "jobs": "int", "cache": "bool",
+    "severity": "severity", "base": "str", "baseline": "str", "jobs": "int", "cache": "bool",
     "rpc-version-caps": "bool", "objects-backport-new-fields": "bool", "rpc-guard-in-client": "bool",
     "contract-paths": "list", "allowed-migrations": "list",
 }

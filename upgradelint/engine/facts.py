@@ -10,10 +10,14 @@ from upgradelint.core.model import FileFacts
 from upgradelint.core.registry import families
 from upgradelint.core.suppress import suppressions
 
-def extract(relpath: str, text: str) -> FileFacts:
+def extract(relpath: str, text: str, wanted: tuple | None = None) -> FileFacts:
     """Facts for one file. Never raises for bad input: parse errors land in
-    ``FileFacts.error``."""
-    wanted = [fam for fam in families() if fam.prefilter(relpath, text)]
+    ``FileFacts.error``. ``wanted``: the names of the families whose prefilter
+    already accepted the text (computed here when not given)."""
+    if wanted is None:
+        wanted = [fam for fam in families() if fam.prefilter(relpath, text)]
+    else:
+        wanted = [fam for fam in families() if fam.__name__ in wanted]
     facts = FileFacts()
     if not wanted:
         return facts

@@ -174,3 +174,21 @@ def read_blobs(repo: str, commit: str, paths: list[str]) -> dict[str, bytes]:
         blobs[p] = out[pos:pos + size]
         pos += size + 1
     return blobs
+
+
+def has_head(top: str) -> bool:
+    return _git(top, "rev-parse", "--verify", "--quiet", "HEAD", check=False).returncode == 0
+
+
+def newest_tag(top: str, rev: str = "HEAD") -> str | None:
+    """The newest tag that is an ancestor of ``rev`` (``git describe``), or None."""
+    proc = _git(top, "describe", "--tags", "--abbrev=0", rev, check=False)
+    return proc.stdout.decode("utf-8", "replace").strip() or None if proc.returncode == 0 else None
+
+
+def tree_paths(top: str, rev: str) -> list[str] | None:
+    """Every file path in the tree of ``rev`` (relative to ``top``), or None."""
+    proc = _git(top, "ls-tree", "-r", "--name-only", "-z", f"{rev}^{{tree}}", check=False)
+    if proc.returncode != 0:
+        return None
+    return [n for n in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if n]

@@ -18,7 +18,8 @@ from upgradelint.core.model import FileFacts
 from upgradelint.core.registry import families
 from upgradelint.core.suppress import finding_suppressed
 from upgradelint.engine.facts import extract
-from upgradelint.core.model import FileError, Result
+from upgradelint.core import baseline as baseline_mod
+from upgradelint.core.model import FileError, Finding, Result
 from upgradelint.core.source import SourceError, decode
 
 PARALLEL_MIN_FILES = 6
@@ -38,6 +39,8 @@ class Options:
     use_cache: bool = True
     disable_noqa: bool = False
     sources: dict | None = None  # relpath -> text, overriding the disk (flake8 stdin)
+    baseline: bool = True  # hide the findings recorded in the project's baseline file, when there is one
+    conventions: bool = False  # also report the project conventions each family detected (--show-conventions)
     memo: bool = False  # reuse config and git diff across calls in this process (flake8)
 
 
@@ -73,17 +76,19 @@ def load_config(opts: Options):
 
 
 def _extract_job(item):
-    relpath, text = item
-    return relpath, extract(relpath, text)
+    relpath, text, fams = item
+    return relpath, extract(relpath, text, fams)
 
 
 def wanted(relpath: str, text: str) -> bool:
     """Does any family want to parse this file? (the cheap text prefilter)"""
-    return _wanted(relpath, text)
+    return bool(_wanted(relpath, text))
 
 
-def _wanted(relpath: str, text: str) -> bool:
-    return any(fam.prefilter(relpath, text) for fam in families())
+def _wanted(relpath: str, text: str) -> tuple:
+    """The families that want the file: the one prefilter pass, whose answer
+    travels with the text to extraction."""
+    return tuple(fam.__name__ for fam in families() if fam.prefilter(relpath, text))
 
 
 class FactStore:
@@ -97,7 +102,7 @@ class FactStore:
 
     def facts_for(self, texts: dict[str, tuple[str, bytes]]) -> dict[str, FileFacts]:
         """texts: relpath -> (text, raw bytes), already prefiltered."""
-        keys = {p: key(p, raw) for p, (_, raw) in texts.items()}
+        keys = {p: key(p, t[1]) for p, t in texts.items()}
         memo = self.memo if self.memo is not None else {}
         hits = {k: memo[k] for k in set(keys.values()) if k in memo}
         hits.update(self.cache.get_many([k for k in set(keys.values()) if k not in hits]))
@@ -109,7 +114,7 @@ class FactStore:
             if k in hits:
                 out[p] = hits[k]
             else:
-                todo.append((p, texts[p][0]))
+                todo.append((p, texts[p][0], texts[p][2] if len(texts[p]) > 2 else None))
         if todo:
             new = dict(self._run(todo))
             out.update(new)
@@ -120,7 +125,7 @@ class FactStore:
 
     def _run(self, todo):
         if self.jobs <= 1 or len(todo) < 2 or (
-                len(todo) < PARALLEL_MIN_FILES and sum(len(t) for _, t in todo) < PARALLEL_MIN_BYTES):
+                len(todo) < PARALLEL_MIN_FILES and sum(len(item[1]) for item in todo) < PARALLEL_MIN_BYTES):
             return [_extract_job(item) for item in todo]
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -156,40 +161,14 @@ def check(opts: Options) -> Result:
         os.path.isdir(p) and os.path.abspath(p) == root for p in opts.paths))
     base_ref = choose_base(opts.base, cfg)
     result = Result(root=root)
+    bl = _load_baseline(root, cfg, opts.memo) if opts.baseline else None
 
-    diff = None
-    top = None
+    diff = top = None
     if base_ref:
-        if opts.memo and ("diff", root, base_ref) in _MEMO:
-            top, diff = _MEMO[("diff", root, base_ref)]
-            diff = copy_diff(diff)
-        else:
-            top = git.toplevel(root)
-            diff = git.diff(top, base_ref)
-            if opts.memo:
-                _MEMO[("diff", root, base_ref)] = (top, copy_diff(diff))
-        # git speaks paths relative to its top level; the engine, relative to the project root
-        prefix = project.relpath(root, top)
-        prefix = "" if prefix == "." else prefix + "/"
-        diff.changes = {p[len(prefix):]: _rebase_change(c, prefix)
-                        for p, c in diff.changes.items() if p.startswith(prefix)}
-        changed = set(diff.changes)
-        paths = [p for p in paths if p in changed]
-
-    texts: dict[str, tuple[str, bytes]] = {}
-    for rel in paths:
-        try:
-            text, raw = _read(root, rel, opts.sources)
-        except SourceError as exc:
-            result.errors.append(FileError(rel, str(exc)))
-            continue
-        except OSError as exc:
-            result.errors.append(FileError(rel, f"cannot read: {exc.strerror or exc}"))
-            continue
-        result.checked += 1
-        if _wanted(rel, text):
-            texts[rel] = (text, raw)
-
+        top, diff = _diff(root, base_ref, opts.memo)
+        result.prefix, result.diff = project.git_prefix(root, top), diff
+        paths = [p for p in paths if p in diff.changes]
+    texts = _read_targets(root, paths, opts.sources, result)
     if not texts:
         return result  # no file any family wants: nothing to parse, no rule to run
 
@@ -212,10 +191,14 @@ def check(opts: Options) -> Result:
             result.checked -= 1
     head = {p: f for p, f in head.items() if not f.error and not f.empty}
 
-    ctx = Context(head=head, base=base, diff=diff, config=cfg)
+    from upgradelint.engine.reader import EngineReader, source_paths_from_env
+    from upgradelint.engine.releases import GitReleases
+
+    ctx = Context(head=head, base=base, diff=diff, config=cfg,
+                  reader=EngineReader(root, opts.sources, base=reader, source_paths=source_paths_from_env()),
+                  releases=GitReleases(root) if diff is None else None)
     ctx.targets = targets
     ctx.root = root
-    ctx.base_reader = reader
     rules = [cls() for code, cls in registry().items() if cfg.enabled(code)]
     for rule in rules:
         if rule.scope == "diff" and diff is None:
@@ -228,7 +211,108 @@ def check(opts: Options) -> Result:
             result.findings.append(f)
     result.findings.sort(key=lambda f: f.sort_key())
     result.errors.sort(key=lambda e: e.path)
+    if opts.conventions:
+        result.conventions = _conventions(ctx)
+    result.notes = list(ctx.notes)
+    if bl is not None:
+        _apply_baseline(result, bl, stale=whole and diff is None)
     return result
+
+
+def _conventions(ctx) -> list:
+    """(family, name, value, why) from each family's ``conventions(ctx)`` hook."""
+    out = []
+    for fam in families():
+        hook = getattr(fam, "conventions", None)
+        if hook is not None:
+            out.extend((fam.__name__.rsplit(".", 1)[-1], *row) for row in hook(ctx))
+    return out
+
+
+def baseline_path(root: str, cfg) -> str:
+    return os.path.join(root, cfg.baseline or baseline_mod.FILENAME)
+
+
+def _load_baseline(root: str, cfg, memo: bool):
+    """The project's baseline, or None; a broken one stops the run (UsageError)."""
+    path = baseline_path(root, cfg)
+    if memo and ("baseline", path) in _MEMO:
+        return _MEMO[("baseline", path)]
+    bl = baseline_mod.load(path)
+    if memo:
+        _MEMO[("baseline", path)] = bl
+    return bl
+
+
+def _apply_baseline(result: Result, bl, stale: bool) -> None:
+    """Only what is new: findings recorded in the baseline are dropped; in a
+    full-tree run, entries nothing matches any more are one info note each."""
+    path = bl.path
+    result.findings, result.baselined, gone = baseline_mod.apply(result.findings, bl)
+    if stale:
+        rel = project.relpath(path, result.root)
+        result.findings.extend(Finding(
+            code=e.code, path=e.path, line=1, column=0, end_line=1, end_column=0, severity="info", symbol=e.symbol,
+            message=f"{e.symbol}: fixed since the baseline; drop it from {rel} (upgradelint baseline --update)")
+            for e in gone)
+        result.findings.sort(key=lambda f: f.sort_key())
+
+
+def tree_facts(root: str, family: str | None = None, use_cache: bool = True, jobs: int | None = None):
+    """(root, facts) of every file of the project tree a family wants (only
+    ``family``'s files when given), read and extracted as ``check`` does, cache
+    first; no rule runs. Files that cannot be read or parsed are left out."""
+    opts = Options(root=root, paths=[root], use_cache=use_cache, jobs=jobs)
+    root, cfg = load_config(opts)
+    texts = _read_targets(root, project.discover(root, None, cfg), None, Result(root=root))
+    if family:
+        texts = {p: t for p, t in texts.items() if f"upgradelint.families.{family}" in t[2]}
+    from upgradelint.engine import cache as cache_mod
+
+    cache_mod.configure(use_cache and cfg.cache)
+    store = FactStore(use_cache and cfg.cache, jobs or cfg.jobs)
+    try:
+        facts = store.facts_for(texts)
+    finally:
+        store.close()
+    return root, {p: f for p, f in facts.items() if not f.error}
+
+
+def _diff(root: str, base_ref: str, memo: bool):
+    """(git top level, the diff against ``base_ref`` with project-relative paths)."""
+    if memo and ("diff", root, base_ref) in _MEMO:
+        top, diff = _MEMO[("diff", root, base_ref)]
+        diff = copy_diff(diff)
+    else:
+        top = git.toplevel(root)
+        diff = git.diff(top, base_ref)
+        if memo:
+            _MEMO[("diff", root, base_ref)] = (top, copy_diff(diff))
+    # git speaks paths relative to its top level; the engine, relative to the project root
+    prefix = project.git_prefix(root, top)
+    diff.changes = {p[len(prefix):]: _rebase_change(c, prefix)
+                    for p, c in diff.changes.items() if p.startswith(prefix)}
+    return top, diff
+
+
+def _read_targets(root: str, paths, sources, result: Result) -> dict:
+    """rel -> (text, raw bytes, wanting families) for the files some family wants;
+    an unreadable file is one error, and the others are still read."""
+    texts = {}
+    for rel in paths:
+        try:
+            text, raw = _read(root, rel, sources)
+        except SourceError as exc:
+            result.errors.append(FileError(rel, str(exc)))
+            continue
+        except OSError as exc:
+            result.errors.append(FileError(rel, f"cannot read: {exc.strerror or exc}"))
+            continue
+        result.checked += 1
+        fams = _wanted(rel, text)
+        if fams:
+            texts[rel] = (text, raw, fams)
+    return texts
 
 
 def copy_diff(d):
@@ -289,8 +373,9 @@ def _add_context(root, head, listing, store, cfg, opts):
             text, raw = _read(root, rel, opts.sources)
         except (SourceError, OSError):
             continue
-        if _wanted(rel, text):
-            extra[rel] = (text, raw)
+        fams = _wanted(rel, text)
+        if fams:
+            extra[rel] = (text, raw, fams)
     for rel, facts in store.facts_for(extra).items():
         if not facts.error:
             head[rel] = facts
@@ -304,9 +389,8 @@ class BaseReader:
     git process each."""
 
     def __init__(self, top: str, root: str, diff):
-        prefix = project.relpath(root, top)
         self.top, self.diff = top, diff
-        self.prefix = "" if prefix == "." else prefix + "/"
+        self.prefix = project.git_prefix(root, top)
         self.blobs: dict[str, bytes | None] = {}
         self._swept = False
 

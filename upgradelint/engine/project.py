@@ -70,3 +70,11 @@ def discover(root: str, paths: list[str] | None, config) -> list[str]:
                 seen.add(rel)
                 out.append(rel)
     return out
+
+
+def git_prefix(root: str, top: str) -> str:
+    """The project root's path inside the git work tree ``top``: "" at the top,
+    else ``"sub/dir/"``. Git speaks paths relative to ``top``; the engine, relative
+    to the project root."""
+    rel = relpath(root, top)
+    return "" if rel == "." else rel + "/"

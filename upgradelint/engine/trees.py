@@ -201,17 +201,9 @@ class TreeFacts:
                 continue
         return out
 
-    def text(self, rel: str) -> str | None:
-        """The decoded file at this tree (None: absent or undecodable)."""
-        if rel not in self.tree.files:
-            return None
-        raw = self._raw([rel]).get(rel)
-        if raw is None:
-            return None
-        try:
-            return decode(raw)
-        except SourceError:
-            return None
+    def raw(self, rel: str) -> bytes | None:
+        """The file's bytes at this tree (None: absent)."""
+        return self._raw([rel]).get(rel) if rel in self.tree.files else None
 
     def load(self, rels) -> dict[str, FileFacts]:
         """Facts of ``rels`` (those present in the tree and wanted by a family)."""
@@ -267,6 +259,30 @@ class TreeFacts:
             if hook is not None:
                 extra.update(hook("", dict(judged), lambda: listing))
         self.load(extra)
+
+
+class TreeReader:
+    """The engine's ``core.reader.Reader`` over one tree, for family analyses
+    run on it (the fingerprint's World): project files as that tree holds
+    them, library modules and ``memo`` as in ``check``."""
+
+    def __init__(self, tree_facts: TreeFacts, source_paths: tuple[str, ...] = ()):
+        from upgradelint.engine.reader import EngineReader
+
+        self.tree_facts = tree_facts
+        self.engine = EngineReader(None, source_paths=tuple(source_paths))
+
+    def head(self, rel: str) -> bytes | None:
+        return self.tree_facts.raw(rel)
+
+    def base(self, rels) -> dict[str, bytes]:
+        return {}
+
+    def library(self, module: str):
+        return self.engine.library(module)
+
+    def memo(self, namespace: str, data: bytes, compute):
+        return self.engine.memo(namespace, data, compute)
 
 
 @dataclass

@@ -55,10 +55,14 @@ def rule_meta(code: str, known: dict[str, RuleMeta] | None = None) -> RuleMeta:
                                        description="", why="")
 
 
-def repo_prefix(root: str) -> str:
+def repo_prefix(root: str, result=None) -> str:
     """The project root's path inside its git work tree ("" at the top, or
     outside git), with a trailing slash. CI formats emit repository-relative
-    paths, which is what GitHub, Gerrit, Zuul, GitLab and reviewdog match on."""
+    paths, which is what GitHub, Gerrit, Zuul, GitLab and reviewdog match on.
+    A diff-mode result already knows it from git; otherwise the nearest
+    ``.git`` above the root decides."""
+    if result is not None and getattr(result, "prefix", None) is not None:
+        return result.prefix
     if not root:
         return ""
     root = os.path.abspath(root)

@@ -24,7 +24,7 @@ SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}
 
 
 def build(result, root: str = "") -> list:
-    prefix = repo_prefix(root)
+    prefix = repo_prefix(root, result)
     out = []
     seen: dict[str, int] = {}
     for f in result.findings:

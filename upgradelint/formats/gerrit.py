@@ -77,5 +77,5 @@ def build(findings, prefix: str = "", robot_comments: bool = False, robot_run_id
 
 def render(result, root: str = "", color: bool = False, robot_comments: bool = False,
            robot_run_id: str | None = None) -> str:
-    doc = build(result.findings, repo_prefix(root), robot_comments, robot_run_id)
+    doc = build(result.findings, repo_prefix(root, result), robot_comments, robot_run_id)
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

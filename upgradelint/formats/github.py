@@ -37,7 +37,7 @@ def command(kind: str, message: str, **props) -> str:
 
 
 def render(result, root: str = "", color: bool = False) -> str:
-    prefix = repo_prefix(root)
+    prefix = repo_prefix(root, result)
     known = _common.rules_meta()
     lines = []
     for e in result.errors:

@@ -29,7 +29,7 @@ def _range(lines: Lines, path: str, line, column, end_line, end_column) -> dict:
 
 
 def build(result, root: str = "") -> dict:
-    prefix = repo_prefix(root)
+    prefix = repo_prefix(root, result)
     lines = Lines(root)
     diagnostics = []
     for f in result.findings:

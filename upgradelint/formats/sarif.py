@@ -65,7 +65,7 @@ def _rule(meta) -> dict:
 
 
 def build(result, root: str = "") -> dict:
-    prefix = repo_prefix(root)
+    prefix = repo_prefix(root, result)
     known = _common.rules_meta()
     codes = list(known)
     for f in result.findings:

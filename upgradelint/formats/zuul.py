@@ -20,7 +20,7 @@ from upgradelint.formats._common import comment_text, repo_prefix
 
 
 def build(result, root: str = "") -> dict:
-    prefix = repo_prefix(root)
+    prefix = repo_prefix(root, result)
     out: dict[str, list[dict]] = {}
     for f in result.findings:
         c: dict = {"line": f.line, "message": comment_text(f), "level": f.severity}

@@ -10,27 +10,7 @@ import sys
 from upgradelint import __version__
 from upgradelint.core.model import UsageError
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
-def _codes(value: str) -> tuple[str, ...]:
-    from upgradelint.engine.config import CODE_PREFIX_RE
-
-    codes = tuple(c.strip() for c in value.split(",") if c.strip())
-    for c in codes:
-        if not CODE_PREFIX_RE.match(c):
-            raise argparse.ArgumentTypeError(f"{c!r} is not an upgradelint code or prefix (UPG, UPG1, UPG101)")
-    return codes
-
-
-def _jobs(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError("--jobs takes a whole number") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError("--jobs must be at least 1")
-    return n
+from upgradelint.frontends.args import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, add_run, add_selection, options
 
 
 def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -44,13 +24,7 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     c.add_argument("paths", nargs="*", metavar="PATH")
     c.add_argument("--base", metavar="REV", help="diff mode: report only what changed since REV")
     c.add_argument("--format", choices=sorted(FORMATS), default="text")
-    c.add_argument("--select", type=_codes, metavar="CODES", help="comma-separated codes or prefixes")
-    c.add_argument("--ignore", type=_codes, metavar="CODES", help="comma-separated codes or prefixes")
-    c.add_argument("--config", metavar="FILE", help="read configuration from FILE")
-    c.add_argument("--jobs", "-j", type=_jobs, metavar="N", help="parallel workers (default: CPU count)")
-    c.add_argument("--no-cache", action="store_true", help="do not read or write the fact cache")
-    c.add_argument("--disable-noqa", action="store_true", help="report findings even where suppressed")
-    c.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    add_run(c)
     c.add_argument("--pre-commit", action="store_true",
                    help="as a pre-commit hook: diff against PRE_COMMIT_FROM_REF when pre-commit runs with "
                         "--from-ref, else against HEAD (full-tree mode before the first commit)")
@@ -60,11 +34,14 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     x = sub.add_parser("fix", help="apply the fixes findings carry (safe ones unless --unsafe-fixes)")
     x.add_argument("paths", nargs="*", metavar="PATH")
     x.add_argument("--base", metavar="REV", help="diff mode, as for check")
-    x.add_argument("--select", type=_codes, metavar="CODES")
-    x.add_argument("--ignore", type=_codes, metavar="CODES")
-    x.add_argument("--config", metavar="FILE")
+    add_selection(x)
     x.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes marked unsafe (review them)")
     x.add_argument("--diff", action="store_true", help="print the changes as a unified diff; write nothing")
+
+    b = sub.add_parser("baseline", help="record today's failing findings, so that check reports only new ones")
+    b.add_argument("--update", action="store_true",
+                   help="only drop the entries that no longer occur (fixed findings); add nothing")
+    add_selection(b)
 
     sub.add_parser("rules", help="list the rules")
     e = sub.add_parser("explain", help="print a rule's documentation")
@@ -101,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
             return _check(args)
         if args.command == "fix":
             return _fix(args)
+        if args.command == "baseline":
+            return _baseline(args)
         if args.command == "rules":
             return _rules()
         if args.command == "explain":
@@ -114,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return review(args)
         if args.command == "fingerprint":
-            from upgradelint.families.objects.fingerprint import cli
+            from upgradelint.frontends.fingerprint import cli
 
             return cli(args.root, args.format, tuple(args.source_path), use_cache=not args.no_cache)
         if args.command == "demo":
@@ -137,9 +116,7 @@ def _check(args) -> int:
     base = args.base
     if args.pre_commit and not base:
         base = _pre_commit_base()
-    opts = engine.Options(paths=args.paths or None, base=base, select=args.select, ignore=args.ignore,
-                          config_file=args.config, jobs=args.jobs, use_cache=not args.no_cache,
-                          disable_noqa=args.disable_noqa)
+    opts = options(args, base=base)
     result = engine.check(opts)
     root = result.root
     color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -149,7 +126,9 @@ def _check(args) -> int:
         sys.stdout.write(gerrit.render(result, root=root, robot_comments=True,
                                        robot_run_id=os.environ.get("UPGRADELINT_RUN_ID")))
     else:
-        sys.stdout.write(render(args.format, result, root=root, color=color))
+        sys.stdout.write(render(args.format, result, root=root, color=color, verbose=args.verbose))
+    for note in result.notes:
+        print(f"upgradelint: {note}", file=sys.stderr)
     if args.format != "text":
         for e in result.errors:
             print(f"upgradelint: {e.path}: {e.message}", file=sys.stderr)
@@ -163,8 +142,7 @@ def _fix(args) -> int:
     from upgradelint.engine import fix
     from upgradelint.formats import render
 
-    opts = engine.Options(paths=args.paths or None, base=args.base, select=args.select, ignore=args.ignore,
-                          config_file=args.config)
+    opts = options(args, base=args.base)
     result = engine.check(opts)
     root = result.root
     report = fix.apply(root, result.findings, unsafe=args.unsafe_fixes, dry_run=args.diff)
@@ -181,6 +159,44 @@ def _fix(args) -> int:
     if remaining:
         sys.stdout.write(remaining)
     return result.exit_code
+
+
+def _baseline(args) -> int:
+    """Write the baseline from a full-tree run (no --base; the old baseline
+    ignored). A baseline that does not parse is never written over."""
+    from upgradelint import engine
+    from upgradelint.core import baseline as bl
+
+    result = engine.check(options(args, baseline=False))
+    _, cfg = engine.load_config(options(args))
+    path = engine.baseline_path(result.root, cfg)
+    old = bl.load(path)  # a corrupt file stops here (exit 2), untouched
+    for e in result.errors:
+        print(f"upgradelint: {e.path}: {e.message}", file=sys.stderr)
+    if result.exit_code == EXIT_ERROR:
+        return EXIT_ERROR
+    now = bl.entries_for(result.findings)
+    rel = os.path.relpath(path)
+    if args.update:
+        if old is None:
+            print(f"upgradelint: error: {rel}: no baseline to update; run 'upgradelint baseline'", file=sys.stderr)
+            return EXIT_ERROR
+        kept = {fp: bl.Entry(e.code, e.path, e.symbol, min(e.count, now[fp].count), e.message)
+                for fp, e in old.entries.items() if fp in now}
+        dropped = sum(e.count for e in old.entries.values()) - sum(e.count for e in kept.values())
+        bl.write(path, kept)
+        print(f"Removed {dropped} fixed finding{'s' if dropped != 1 else ''} from {rel}; "
+              f"{_n_remain(kept)}.")
+        return EXIT_CLEAN
+    bl.write(path, now)
+    n = sum(e.count for e in now.values())
+    print(f"Wrote {n} finding{'s' if n != 1 else ''} to {rel}; 'upgradelint check' now reports only new ones.")
+    return EXIT_CLEAN
+
+
+def _n_remain(entries) -> str:
+    n = sum(e.count for e in entries.values())
+    return f"{n} remain{'s' if n == 1 else ''}"
 
 
 def _pre_commit_base() -> str | None:

@@ -1,7 +1,8 @@
 """flake8 front end: ``UPG`` codes from the same engine, one file at a time.
 
 Register: ``[project.entry-points."flake8.extension"] UPG = "upgradelint.frontends.flake8_plugin:Plugin"``.
-Options: ``--upgradelint-base REV`` (also ``upgradelint-base`` in ``[flake8]``).
+Options: ``--upgradelint-base REV`` (also ``upgradelint-base`` in ``[flake8]``) and
+``--upgradelint-no-baseline`` (report what the project's baseline file records too).
 flake8 applies ``# noqa`` itself; ``# upgradelint: ignore[...]`` is applied here.
 Info-level notes are advisory and are not emitted (flake8 has no severities)."""
 
@@ -16,6 +17,7 @@ class Plugin:
     name = "upgradelint"
     version = __version__
     base: str | None = None
+    use_baseline: bool = True
     _roots: dict = {}
 
     def __init__(self, tree, filename, lines):
@@ -28,10 +30,14 @@ class Plugin:
         option_manager.add_option(
             "--upgradelint-base", default=None, parse_from_config=True, metavar="REV",
             help="upgradelint diff mode: report only what changed since REV (e.g. origin/master)")
+        option_manager.add_option(
+            "--upgradelint-no-baseline", default=False, action="store_true", parse_from_config=True,
+            help="upgradelint: also report the findings recorded in .upgradelint-baseline.json")
 
     @classmethod
     def parse_options(cls, options) -> None:
         cls.base = getattr(options, "upgradelint_base", None) or None
+        cls.use_baseline = not getattr(options, "upgradelint_no_baseline", False)
 
     def run(self):
         from upgradelint import engine
@@ -47,11 +53,9 @@ class Plugin:
         if root is None:
             root = self._roots[os.path.dirname(path)] = project.find_root(path)
         rel = project.relpath(path, root)
-        if not engine.wanted(rel, text):
-            return
         try:
             result = engine.check(engine.Options(root=root, sources={rel: text}, base=self.base, jobs=1,
-                                                 disable_noqa=False, memo=True))
+                                                 disable_noqa=False, memo=True, baseline=self.use_baseline))
         except UsageError as exc:
             yield 1, 0, f"UPG000 upgradelint cannot run: {exc}", type(self)
             return

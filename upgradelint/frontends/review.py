@@ -45,7 +45,8 @@ import urllib.request
 
 from upgradelint.core.model import UsageError
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+from upgradelint.frontends.args import EXIT_CLEAN, EXIT_ERROR, add_run, options
+
 TIMEOUT = 30
 MAX_PAGES = 50
 MARKER_RE = re.compile(r"<!-- upgradelint:([0-9a-f]{8,64}) -->")
@@ -57,8 +58,6 @@ class PostError(Exception):
 
 
 def add_arguments(p) -> None:
-    from upgradelint.frontends.cli import _codes, _jobs
-
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--base", metavar="REV", help="compare with REV (default: as for check, else the merge "
                    "base with origin/$GITHUB_BASE_REF, else HEAD~1)")
@@ -76,13 +75,7 @@ def add_arguments(p) -> None:
                    help="REST API base (default: $GITHUB_API_URL, else https://api.github.com)")
     h.add_argument("--commit", metavar="SHA", help="commit the review is for (default: the PR's head)")
     p.add_argument("--dry-run", action="store_true", help="print the request instead of sending it")
-    p.add_argument("--select", type=_codes, metavar="CODES", help="comma-separated codes or prefixes")
-    p.add_argument("--ignore", type=_codes, metavar="CODES", help="comma-separated codes or prefixes")
-    p.add_argument("--config", metavar="FILE", help="read configuration from FILE")
-    p.add_argument("--jobs", "-j", type=_jobs, metavar="N", help="parallel workers (default: CPU count)")
-    p.add_argument("--no-cache", action="store_true", help="do not read or write the fact cache")
-    p.add_argument("--disable-noqa", action="store_true", help="report findings even where suppressed")
-    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    add_run(p)
 
 
 def default_base(cli_value, cfg, root: str = ".") -> str:
@@ -122,14 +115,10 @@ def _validate(args) -> None:
 
 def run(args) -> int:
     from upgradelint import engine
-    from upgradelint.engine import gitbase as git
-    from upgradelint.engine import project
     from upgradelint.formats import render
 
     _validate(args)
-    opts = engine.Options(paths=args.paths or None, select=args.select, ignore=args.ignore,
-                          config_file=args.config, jobs=args.jobs, use_cache=not args.no_cache,
-                          disable_noqa=args.disable_noqa)
+    opts = options(args)
     root, cfg = engine.load_config(opts)
     defaulted = engine.choose_base(args.base, cfg) is None
     opts.base = default_base(args.base, cfg, root)
@@ -143,16 +132,13 @@ def run(args) -> int:
     sys.stdout.flush()
     if result.exit_code == EXIT_ERROR:
         return EXIT_ERROR
-    top = git.toplevel(root)
-    prefix = project.relpath(root, top)
-    prefix = "" if prefix == "." else prefix + "/"
+    prefix = result.prefix or ""
     status = EXIT_CLEAN if args.exit_zero else result.exit_code
     try:
         if args.gerrit:
             _gerrit(args, result.findings, prefix)
         else:
-            diff = git.diff(top, opts.base)
-            _github(args, result.findings, prefix, diff, top)
+            _github(args, result.findings, prefix, result.diff, root)
     except PostError as exc:
         print(f"upgradelint: error: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
@@ -340,13 +326,13 @@ def _github_body(f, suggestion: str = "") -> str:
     return f"**{f.code}** {f.message}{suggestion}\n\n[{f.code}]({rule_url(f.code)}) {_marker(f)}"
 
 
-def _suggestion(top: str, repo_path: str, f, line: int) -> str:
+def _suggestion(root: str, path: str, f, line: int) -> str:
     """A GitHub suggestion block for a one-line fix on the commented line."""
     x = f.fix
     if x is None or not x.safe or x.line != x.end_line or x.line != line:
         return ""
     try:
-        with open(os.path.join(top, repo_path), encoding="utf-8", newline="") as fh:
+        with open(os.path.join(root, path), encoding="utf-8", newline="") as fh:
             text = fh.read().splitlines()[line - 1]
     except (OSError, IndexError, UnicodeDecodeError):
         return ""
@@ -364,7 +350,8 @@ def _anchor(diff, path: str, f) -> int | None:
     return next((n for n in range(f.line, end + 1) if n in ch.lines), None)
 
 
-def _github(args, findings, prefix: str, diff, top: str) -> None:
+def _github(args, findings, prefix: str, diff, root: str) -> None:
+    """``diff`` is the engine's (project-relative paths); comments carry repository paths."""
     from upgradelint.formats.gerrit import summary
 
     api = (args.github_api or os.environ.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")
@@ -392,12 +379,12 @@ def _github(args, findings, prefix: str, diff, top: str) -> None:
         return
     comments, outside = [], []
     for f in new:
-        line = _anchor(diff, prefix + f.path, f)
+        line = _anchor(diff, f.path, f)
         if line is None:
             outside.append(f)
         else:
             comments.append({"path": prefix + f.path, "line": line, "side": "RIGHT",
-                             "body": _github_body(f, _suggestion(top, prefix + f.path, f, line))})
+                             "body": _github_body(f, _suggestion(root, f.path, f, line))})
     body = summary(new)
     if outside:
         body += "\n\nOn lines this pull request did not change:\n" + "\n".join(

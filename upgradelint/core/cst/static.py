@@ -144,13 +144,6 @@ def evaluate(node, names: dict | None = None, depth: int = 0):
     return UNKNOWN
 
 
-def version_tuple(v: str) -> tuple[int, ...] | None:
-    try:
-        return tuple(int(p) for p in v.split("."))
-    except (ValueError, AttributeError):
-        return None
-
-
 def normalized_code(module: cst.Module, node) -> str:
     """Code of a node with insignificant whitespace and comments removed."""
     import io

@@ -19,6 +19,8 @@ COMPAT_NEEDLES = ("can_send_version", "assert_min_rpc_version", "_compat_ver")
 
 
 def add_arguments(p) -> None:
+    from upgradelint.frontends.args import jobs
+
     p.add_argument("range", nargs="?", metavar="A..B",
                    help="the two refs (two release tags, or a branch and its base); 'A' alone means A..HEAD")
     p.add_argument("--base", metavar="A", help="the older ref, with HEAD as B")
@@ -26,16 +28,8 @@ def add_arguments(p) -> None:
     p.add_argument("--fail-on-findings", action="store_true",
                    help="exit 1 when check --base A has error or warning findings at B")
     p.add_argument("--config", metavar="FILE", help="read configuration from FILE")
-    p.add_argument("--jobs", "-j", type=_jobs, metavar="N", help="parallel workers (default: CPU count)")
+    p.add_argument("--jobs", "-j", type=jobs, metavar="N", help="parallel workers (default: CPU count)")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the fact cache")
-
-
-def _jobs(value: str) -> int:
-    import argparse
-
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError("--jobs takes a whole number, at least 1")
-    return int(value)
 
 
 def parse_range(value: str | None, base: str | None) -> tuple[str, str]:
@@ -61,6 +55,8 @@ def run(args) -> int:
     report = build(*parse_range(args.range, args.base), config_file=args.config, jobs=args.jobs,
                    use_cache=not args.no_cache)
     sys.stdout.write(render(args.format, report))
+    for note in report.run_notes:  # as check prints them
+        print(f"upgradelint: {note}", file=sys.stderr)
     for e in report.errors:
         print(f"upgradelint: {e.path}: {e.message}", file=sys.stderr)
     if args.fail_on_findings and report.failing:
@@ -120,7 +116,7 @@ def build(base: str, head: str, config_file: str | None = None, jobs: int | None
 
 def assemble(rng, sides, cfg, where: str):
     """Everything the facts of the two trees tell (findings come separately)."""
-    from upgradelint.families.objects.fingerprint import source_paths_from_env
+    from upgradelint.engine.reader import source_paths_from_env
     from upgradelint.frontends.report import notes as N
     from upgradelint.frontends.report.facts import Side, rpc_changes, tables
     from upgradelint.frontends.report.migrations import migration_changes
@@ -145,6 +141,7 @@ def add_findings(r, result) -> None:
     from upgradelint.frontends.report import notes as N
 
     r.findings, r.errors = list(result.findings), list(result.errors)
+    r.run_notes = list(getattr(result, "notes", ()))
     for m in r.migrations:
         m.findings = [f for f in r.findings if f.path == m.path and f.failing]
     a, b = r.sides

@@ -247,6 +247,7 @@ class Report:
     unknown: list = field(default_factory=list)  # what the facts cannot tell
     findings: list = field(default_factory=list)  # Finding, exactly as check --base gives them
     errors: list = field(default_factory=list)  # FileError of the findings run
+    run_notes: list = field(default_factory=list)  # the findings run's notes (stderr, as check prints them)
     files_changed: int = 0
     migrations_gone: list = field(default_factory=list)  # (path, revision) of base migrations not in the head
     migrations_edited: list = field(default_factory=list)  # paths of released migrations whose upgrade() changed

@@ -1,12 +1,16 @@
 """Versioned objects between the two refs: versions, fields, remotable
 methods, backports and recorded fingerprints, from the fingerprint machinery
 of the objects family run over each side's module summaries. The modules a
-fingerprint reads lazily come from that side's git tree, never the disk."""
+fingerprint reads lazily come from that side's tree (``engine.trees.TreeReader``)."""
 
 from __future__ import annotations
 
 from upgradelint.core import versions
+from upgradelint.engine.trees import TreeReader
 from upgradelint.families.objects import fingerprint as F
+from upgradelint.families.objects.sources import ModuleSources
+from upgradelint.families.objects.world import Unresolved
+from upgradelint.families.objects.world import World as ObjectWorld
 from upgradelint.frontends.report.model import FieldChange, ObjectChange
 
 
@@ -16,14 +20,9 @@ class World:
     def __init__(self, side, source_paths=()):
         self.side = side
         summaries = {mod: s for mod, (_, s) in side.summaries.items()}
-        self.world = F.World(summaries, root="<tree>", source_paths=tuple(source_paths))
-        self.world.overlay = self._overlay
+        self.world = ObjectWorld(summaries, ModuleSources(TreeReader(side.tf, tuple(source_paths))))
         self.refs = {ref.name: (ref, how) for ref, how in F.registered(self.world)} if summaries else {}
         self._fp: dict = {}
-
-    def _overlay(self, rel: str):
-        text = self.side.tf.text(rel) if self.side.has(rel) else None
-        return text if text is not None else False  # never the disk: the tree is the source
 
     def path(self, name: str) -> str | None:
         entry = self.refs.get(name)
@@ -44,13 +43,13 @@ class World:
     def describe(self, name: str) -> dict | None:
         try:
             return F.describe(self.world, self.refs[name][0])
-        except (F.Unresolved, RecursionError):
+        except (Unresolved, RecursionError):
             return None
 
     def details(self, name: str) -> dict:
         try:
             return F.field_details(self.world, self.refs[name][0])
-        except (F.Unresolved, RecursionError):
+        except (Unresolved, RecursionError):
             return {}
 
     def own(self, name: str):

@@ -1,0 +1,116 @@
+"""Small LibCST helpers the RPC extractors share, and the oslo.messaging names
+they look for."""
+
+from __future__ import annotations
+
+import re
+
+from upgradelint.core.cst.static import dotted, simple_assigns
+from upgradelint.core.cst.walk import preorder
+from upgradelint.core.lazy import cst
+
+SEND_ATTRS = ("call", "cast")
+WRAPPERS = ("_get_cctxt", "_prepare_call", "prepare_for_alt_rpcserver")
+CHOOSERS = ("_ver", "_compat_ver")
+_HISTORY_RE = re.compile(r"^\s*(?:[*|]\s*)?(?:#\s*)?(\d+)\.(\d+)\s*[-:]?\s+(.*)$")
+
+
+def class_attrs(cls: cst.ClassDef) -> dict:
+    return {name: small.value for name, small in simple_assigns(cls.body.body)}
+
+
+def attr_nodes(cls: cst.ClassDef) -> dict:
+    """Class attribute name -> the Assign statement's target node (for spans)."""
+    return dict(simple_assigns(cls.body.body))
+
+
+def classes(module: cst.Module):
+    for stmt in module.body:
+        if isinstance(stmt, cst.ClassDef):
+            yield stmt
+
+
+def docstring(body) -> str | None:
+    stmts = body.body if hasattr(body, "body") else body
+    if stmts and isinstance(stmts[0], cst.SimpleStatementLine) and stmts[0].body and \
+            isinstance(stmts[0].body[0], cst.Expr) and isinstance(stmts[0].body[0].value,
+                                                                  (cst.SimpleString, cst.ConcatenatedString)):
+        try:
+            v = stmts[0].body[0].value.evaluated_value
+        except Exception:  # noqa: BLE001
+            return None
+        return v if isinstance(v, str) else None
+    return None
+
+
+def history_versions(doc: str | None) -> tuple[str, ...]:
+    if not doc:
+        return ()
+    out = []
+    for line in doc.splitlines():
+        if line.strip().startswith("..."):
+            continue
+        m = _HISTORY_RE.match(line)
+        if m:
+            out.append(f"{int(m.group(1))}.{int(m.group(2))}")
+    return tuple(out)
+
+
+def contains(node, pred) -> bool:
+    return any(pred(n) for n in preorder(node))
+
+
+def find(node, pred) -> list:
+    """Matches under ``node`` in source order, not entering nested defs,
+    classes or lambdas."""
+    skip = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+    return [n for n in preorder(node, lambda n: not isinstance(n, skip) or n is node) if pred(n)]
+
+
+def tail(func) -> str | None:
+    """Last name of a callee, also for ``f(x).prepare``."""
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    if isinstance(func, cst.Name):
+        return func.value
+    return None
+
+
+def is_csv(node) -> bool:
+    return isinstance(node, cst.Call) and tail(node.func) == "can_send_version"
+
+
+def str_key(node) -> str | None:
+    if isinstance(node, cst.SimpleString):
+        try:
+            v = node.evaluated_value
+        except Exception:  # noqa: BLE001
+            return None
+        return v if isinstance(v, str) else None
+    return None
+
+
+def imports(module) -> dict[str, str]:
+    """Module-level import alias -> dotted module."""
+    out = {}
+    for stmt in module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative and \
+                    not isinstance(small.names, cst.ImportStar):
+                base = dotted(small.module)
+                for alias in small.names:
+                    name = dotted(alias.name)
+                    asname = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) \
+                        else name
+                    if base and name:
+                        out[asname] = f"{base}.{name}"
+            elif isinstance(small, cst.Import):
+                for alias in small.names:
+                    name = dotted(alias.name)
+                    if name:
+                        asname = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) \
+                            else name
+                        out[asname] = name
+    return out
