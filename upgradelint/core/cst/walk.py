@@ -9,6 +9,7 @@ import dataclasses
 from upgradelint.core.lazy import cst
 
 _FIELDS: dict = {}
+_KIND: dict = {}  # type -> 1 a node, 2 a list or tuple, 0 anything else
 
 
 def _names(cls) -> tuple[str, ...]:
@@ -18,15 +19,31 @@ def _names(cls) -> tuple[str, ...]:
     return names
 
 
+def _kind(t) -> int:
+    # a dict lookup by type instead of isinstance() against the abstract CSTNode,
+    # whose ABCMeta check costs a Python call per field
+    k = _KIND[t] = 1 if issubclass(t, cst.CSTNode) else 2 if issubclass(t, (list, tuple)) else 0
+    return k
+
+
 def children(node) -> list:
-    base = cst.CSTNode
+    kinds = _KIND
     out = []
     for name in _names(type(node)):
         value = getattr(node, name)
-        if isinstance(value, base):
+        t = type(value)
+        k = kinds.get(t)
+        if k is None:
+            k = _kind(t)
+        if k == 1:
             out.append(value)
-        elif isinstance(value, (list, tuple)):
-            out.extend(v for v in value if isinstance(v, base))
+        elif k == 2:
+            for v in value:
+                vk = kinds.get(type(v))
+                if vk is None:
+                    vk = _kind(type(v))
+                if vk == 1:
+                    out.append(v)
     return out
 
 
