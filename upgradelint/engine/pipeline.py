@@ -75,19 +75,20 @@ def load_config(opts: Options):
 
 
 def _extract_job(item):
-    relpath, text, fams = item
-    return relpath, extract(relpath, text, fams)
+    relpath, text, fams, quick = item
+    return relpath, extract(relpath, text, fams, quick)
 
 
 def wanted(relpath: str, text: str) -> bool:
     """Does any family want to parse this file? (the cheap text prefilter)"""
-    return bool(_wanted(relpath, text))
+    return bool(wanted_families(relpath, text))
 
 
-def _wanted(relpath: str, text: str) -> tuple:
+def wanted_families(relpath: str, text: str) -> tuple:
     """The families that want the file: the one prefilter pass, whose answer
     travels with the text to extraction."""
     return tuple(fam.__name__ for fam in families() if fam.prefilter(relpath, text))
+
 
 
 class FactStore:
@@ -99,8 +100,10 @@ class FactStore:
         # flake8 asks file by file in one process: keep facts unpickled between calls
         self.memo = _PROCESS_FACTS if memo else None
 
-    def facts_for(self, texts: dict[str, tuple[str, bytes]]) -> dict[str, FileFacts]:
-        """texts: relpath -> (text, raw bytes), already prefiltered."""
+    def facts_for(self, texts: dict[str, tuple[str, bytes]], quick: bool = False) -> dict[str, FileFacts]:
+        """texts: relpath -> (text, raw bytes[, wanting families]), already
+        prefiltered. ``quick``: files read only to judge the targets (see
+        ``facts.extract``); their facts are the same, so they share the cache."""
         keys = {p: key(p, t[1]) for p, t in texts.items()}
         memo = self.memo if self.memo is not None else {}
         hits = {k: memo[k] for k in set(keys.values()) if k in memo}
@@ -113,7 +116,7 @@ class FactStore:
             if k in hits:
                 out[p] = hits[k]
             else:
-                todo.append((p, texts[p][0], texts[p][2] if len(texts[p]) > 2 else None))
+                todo.append((p, texts[p][0], texts[p][2] if len(texts[p]) > 2 else None, quick))
         if todo:
             new = dict(self._run(todo))
             out.update(new)
@@ -271,7 +274,7 @@ def _read_targets(root: str, paths, sources, result: Result) -> dict:
             result.errors.append(FileError(rel, f"cannot read: {exc.strerror or exc}"))
             continue
         result.checked += 1
-        fams = _wanted(rel, text)
+        fams = wanted_families(rel, text)
         if fams:
             texts[rel] = (text, raw, fams)
     return texts
@@ -335,10 +338,10 @@ def _add_context(root, head, listing, store, cfg, opts):
             text, raw = _read(root, rel, opts.sources)
         except (SourceError, OSError):
             continue
-        fams = _wanted(rel, text)
+        fams = wanted_families(rel, text)
         if fams:
             extra[rel] = (text, raw, fams)
-    for rel, facts in store.facts_for(extra).items():
+    for rel, facts in store.facts_for(extra, quick=True).items():
         if not facts.error:
             head[rel] = facts
 
@@ -382,4 +385,4 @@ def _base_facts(reader: BaseReader, head, store) -> dict:
             texts[p] = (decode(raw), raw)
         except SourceError:
             continue
-    return {p: f for p, f in store.facts_for(texts).items() if not f.error}
+    return {p: f for p, f in store.facts_for(texts, quick=True).items() if not f.error}
