@@ -92,55 +92,91 @@ def wanted_families(relpath: str, text: str) -> tuple:
 
 
 class FactStore:
-    """Facts for many files at once: cache first, then parallel extraction."""
+    """Facts for many files at once: cache first, then parallel extraction
+    (one pool of workers for the whole run, started on first need)."""
 
     def __init__(self, use_cache: bool, jobs: int | None, memo: bool = False):
         self.cache = FactCache(use_cache)
         self.jobs = jobs or os.cpu_count() or 1
         # flake8 asks file by file in one process: keep facts unpickled between calls
         self.memo = _PROCESS_FACTS if memo else None
+        self._pool, self._pool_size = None, 0
 
     def facts_for(self, texts: dict[str, tuple[str, bytes]], quick: bool = False) -> dict[str, FileFacts]:
         """texts: relpath -> (text, raw bytes[, wanting families]), already
         prefiltered. ``quick``: files read only to judge the targets (see
         ``facts.extract``); their facts are the same, so they share the cache."""
-        keys = {p: key(p, t[1]) for p, t in texts.items()}
+        return self.facts_for_many([(texts, quick)])[0]
+
+    def facts_for_many(self, batches: list[tuple[dict, bool]]) -> list[dict[str, FileFacts]]:
+        """``facts_for`` of several batches (the targets and their base
+        versions) through one cache query and one round of workers."""
+        keyed = [{p: key(p, t[1]) for p, t in texts.items()} for texts, _ in batches]
+        wanted = {k for keys in keyed for k in keys.values()}
         memo = self.memo if self.memo is not None else {}
-        hits = {k: memo[k] for k in set(keys.values()) if k in memo}
-        hits.update(self.cache.get_many([k for k in set(keys.values()) if k not in hits]))
+        hits = {k: memo[k] for k in wanted if k in memo}
+        hits.update(self.cache.get_many([k for k in wanted if k not in hits]))
         if self.memo is not None:
             self.memo.update(hits)
-        out: dict[str, FileFacts] = {}
-        todo = []
-        for p, k in keys.items():
-            if k in hits:
-                out[p] = hits[k]
-            else:
-                todo.append((p, texts[p][0], texts[p][2] if len(texts[p]) > 2 else None, quick))
+        outs: list[dict] = [{} for _ in batches]
+        todo, places, first = [], [], {}
+        for i, ((texts, quick), keys) in enumerate(zip(batches, keyed)):
+            for p, k in keys.items():
+                if k in hits:
+                    outs[i][p] = hits[k]
+                elif k in first:  # the same bytes at the same path twice: one extraction
+                    places[first[k]].append((i, p))
+                else:
+                    first[k] = len(todo)
+                    todo.append((p, texts[p][0], texts[p][2] if len(texts[p]) > 2 else None, quick))
+                    places.append([(i, p)])
         if todo:
-            new = dict(self._run(todo))
-            out.update(new)
-            self.cache.put_many({keys[p]: f for p, f in new.items()})
+            new = {}
+            for (i0, p0), facts, where in zip((w[0] for w in places), self._run(todo), places):
+                new[keyed[i0][p0]] = facts
+                for i, p in where:
+                    outs[i][p] = facts
+            self.cache.put_many(new)
             if self.memo is not None:
-                self.memo.update({keys[p]: f for p, f in new.items()})
-        return out
+                self.memo.update(new)
+        return outs
 
-    def _run(self, todo):
+    def _run(self, todo) -> list[FileFacts]:
+        """Facts of each job, in the order given."""
         if self.jobs <= 1 or len(todo) < 2 or (
                 len(todo) < PARALLEL_MIN_FILES and sum(len(item[1]) for item in todo) < PARALLEL_MIN_BYTES):
-            return [_extract_job(item) for item in todo]
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+            return [_extract_job(item)[1] for item in todo]
+        if self._pool is None and any(not item[3] for item in todo):
+            import libcst  # noqa: F401 - imported once before the workers fork, not once in each
+        order = sorted(range(len(todo)), key=lambda i: -len(todo[i][1]))  # largest first balances the workers
+        out: list = [None] * len(todo)
+        for i, (_, facts) in zip(order, self._workers(len(todo)).map(_extract_job, [todo[i] for i in order],
+                                                                     chunksize=1)):
+            out[i] = facts
+        return out
 
-        try:
-            mp = multiprocessing.get_context("fork")
-        except ValueError:  # no fork (Windows)
-            mp = multiprocessing.get_context()
-        todo = sorted(todo, key=lambda it: -len(it[1]))  # largest first balances the workers
-        with ProcessPoolExecutor(max_workers=min(self.jobs, len(todo)), mp_context=mp) as pool:
-            return list(pool.map(_extract_job, todo, chunksize=1))
+    def _workers(self, n: int):
+        """A pool of min(jobs, n) workers or more, kept for the next batch
+        (the context files after the targets)."""
+        size = min(self.jobs, n)
+        if self._pool is not None and self._pool_size < size:
+            self._pool.shutdown()
+            self._pool = None
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            try:
+                mp = multiprocessing.get_context("fork")
+            except ValueError:  # no fork (Windows)
+                mp = multiprocessing.get_context()
+            self._pool, self._pool_size = ProcessPoolExecutor(max_workers=size, mp_context=mp), size
+        return self._pool
 
     def close(self):
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
         self.cache.close()
 
 
@@ -179,11 +215,16 @@ def check(opts: Options) -> Result:
     cache_mod.configure(opts.use_cache and cfg.cache)
     store = FactStore(opts.use_cache and cfg.cache, opts.jobs or cfg.jobs, memo=opts.memo)
     try:
-        head = store.facts_for(texts)
+        # the targets and their base versions in one round of workers; then the context files
+        reader = BaseReader(top, root, diff) if diff is not None else None
+        head, base = store.facts_for_many([(texts, False), (_base_texts(reader, sorted(texts)) if reader else {}, True)])
         targets = set(head)
         _add_context(root, head, paths if whole and diff is None else None, store, cfg, opts)
-        reader = BaseReader(top, root, diff) if diff is not None else None
-        base = _base_facts(reader, head, store) if reader is not None else None
+        if reader is not None:
+            base.update(_base_facts(reader, sorted(p for p in head if p not in targets and p in diff.changes), store))
+            base = {p: f for p, f in base.items() if not f.error}
+        else:
+            base = None
     finally:
         store.close()
 
@@ -378,11 +419,16 @@ class BaseReader:
         return {r: self.blobs[r] for r in rels if self.blobs.get(r) is not None}
 
 
-def _base_facts(reader: BaseReader, head, store) -> dict:
+def _base_texts(reader: BaseReader, rels: list[str]) -> dict:
+    """rel -> (text, raw bytes) of the base versions of the changed ones among ``rels``."""
     texts = {}
-    for p, raw in reader.read(sorted(head)).items():
+    for p, raw in (reader.read(rels) if rels else {}).items():
         try:
             texts[p] = (decode(raw), raw)
         except SourceError:
             continue
-    return {p: f for p, f in store.facts_for(texts, quick=True).items() if not f.error}
+    return texts
+
+
+def _base_facts(reader: BaseReader, rels: list[str], store) -> dict:
+    return {p: f for p, f in store.facts_for(_base_texts(reader, rels), quick=True).items() if not f.error}
