@@ -57,26 +57,29 @@ def history_versions(doc: str | None) -> tuple[str, ...]:
 
 
 def contains(node, pred) -> bool:
-    return any(pred(n) for n in preorder(node))
+    """Does a statement or expression under ``node`` (itself included) match?"""
+    return any(pred(n) for n in preorder(node, trivia=False))
 
 
 _SKIP: frozenset = frozenset()
 
 
 def _scope(node):
-    """The ``find`` walk of ``node``: every node under it in source order, not
-    entering nested defs, classes or lambdas (LibCST has no subclasses of
-    those three, so a type lookup stands for the slower isinstance)."""
+    """The ``find`` walk of ``node``: every statement and expression under it
+    in source order, not entering nested defs, classes or lambdas (LibCST has
+    no subclasses of those three, so a type lookup stands for the slower
+    isinstance)."""
     global _SKIP
     if not _SKIP:
         _SKIP = frozenset((cst.FunctionDef, cst.ClassDef, cst.Lambda))
     skip = _SKIP
-    return preorder(node, lambda n: type(n) not in skip or n is node)
+    return preorder(node, lambda n: type(n) not in skip or n is node, trivia=False)
 
 
 def find(node, pred) -> list:
-    """Matches under ``node`` in source order, not entering nested defs,
-    classes or lambdas."""
+    """Matching statements and expressions under ``node`` in source order,
+    not entering nested defs, classes or lambdas (nor whitespace and
+    punctuation: predicates here never ask for those)."""
     return [n for n in _scope(node) if pred(n)]
 
 
