@@ -105,6 +105,8 @@ def test_a_server_module_is_answered_with_the_libcst_facts():
     "class M(object):\n    RPC_API_VERSION = '1.0'\n    def f(self):\n        print 'x'\n",
     # lone carriage returns
     "class M(object):\r    RPC_API_VERSION = '1.0'\r",
+    # a name NFKC changes: ast would give it normalised, LibCST as written
+    "class M(object):\n    RPC_API_VERSION = '1.0'\n    def \ufb01x(self):\n        pass\n",
 ])
 def test_the_ast_route_declines_where_the_parsers_may_disagree(snippet):
     text = textwrap.dedent(snippet)

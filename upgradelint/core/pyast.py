@@ -15,9 +15,15 @@ from __future__ import annotations
 
 import ast
 import re
+import unicodedata
 
 from upgradelint.core.cst.static import UNKNOWN
 from upgradelint.core.model import Span
+
+
+_WORD_RE = re.compile(r"[^\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]*[^\x00-\x7f][^\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]*")
+_CLASS = re.compile(r"class[ \t\f]+(\w+)")
+_DEF = re.compile(r"(?:async[ \t\f]+)?def[ \t\f]+(\w+)")
 
 
 class Unsure(Exception):
@@ -27,9 +33,12 @@ class Unsure(Exception):
 def parse(text: str) -> ast.Module:
     """The module, or ``Unsure`` when ``ast`` cannot read it (LibCST then
     decides, and reports its own error). Lone carriage returns count as line
-    ends for LibCST: such files go to LibCST too."""
+    ends for LibCST, and ``ast`` normalises names (NFKC) where LibCST keeps
+    them as written: such files go to LibCST too."""
     if "\r" in text:
         raise Unsure("carriage returns")
+    if not text.isascii() and any(unicodedata.normalize("NFKC", w) != w for w in _WORD_RE.findall(text)):
+        raise Unsure("a word NFKC changes: ast names are normalised, LibCST's are as written")
     try:
         return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
@@ -62,11 +71,10 @@ class Source:
         """The span of the name of a ``class``/``def``/``async def`` statement."""
         line = self.lines[node.lineno - 1]
         col = self.column(node.lineno, node.col_offset)
-        keyword = r"class[ \t\f]+" if isinstance(node, ast.ClassDef) else r"(?:async[ \t\f]+)?def[ \t\f]+"
-        m = re.compile(keyword + re.escape(node.name) + r"\b").match(line, col)
-        if m is None:
+        m = (_CLASS if isinstance(node, ast.ClassDef) else _DEF).match(line, col)
+        if m is None or m.group(1) != node.name:
             raise Unsure("a name that does not follow its keyword on the same line")
-        return Span(node.lineno, m.end() - len(node.name), node.lineno, m.end())
+        return Span(node.lineno, m.start(1), node.lineno, m.end(1))
 
     def code(self, node) -> str:
         """LibCST's ``code_for_node``: the node's source, when nothing but

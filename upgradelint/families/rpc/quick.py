@@ -55,7 +55,7 @@ def _servers(module: ast.Module, consts: dict, src: pyast.Source) -> list[RpcSer
             names[f"self.{k}"] = v
             names[f"cls.{k}"] = v
             names[f"{cls.name}.{k}"] = v
-        if "target" not in attrs and any(isinstance(s, _DEFS) for s in cls.body) and _may_send(cls):
+        if "target" not in attrs and any(isinstance(s, _DEFS) for s in cls.body) and _may_send(cls, src):
             raise Unsure("a class that may be an RPC client")
         srv = _server(src, cls, attrs, names)
         if srv is not None:
@@ -71,19 +71,29 @@ def _indented_body(cls: ast.ClassDef, src: pyast.Source) -> None:
         raise Unsure("a class body on its header's line")
 
 
-def _may_send(cls: ast.ClassDef) -> bool:
+def _may_send(cls: ast.ClassDef, src: pyast.Source) -> bool:
     """Could the LibCST extractor find a send here? Every send it knows is a
     ``.call``/``.cast`` attribute (or a local alias of one), so a class that
     names neither has no prepares and is no client."""
+    text = _lines(cls, src)
+    if not any(a in text for a in SEND_ATTRS):
+        return False  # an attribute's name is in the source: no walk
     return any(isinstance(n, ast.Attribute) and n.attr in SEND_ATTRS for n in ast.walk(cls))
+
+
+def _lines(node, src: pyast.Source) -> str:
+    """The source lines of a statement, its decorators included."""
+    first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", ())])
+    return "\n".join(src.lines[first - 1:node.end_lineno])
 
 
 def _server(src: pyast.Source, cls: ast.ClassDef, attrs: dict, names: dict) -> RpcServer | None:
     """``servers.build_server``"""
     if "target" not in attrs and "RPC_API_VERSION" not in attrs:
         return None
-    if any(isinstance(n, ast.Call) and tail(n.func) == "prepare" and isinstance(n.func, ast.Attribute) and
-           "client" in (tail(n.func.value) or "").lower() for s in cls.body for n in ast.walk(s)):
+    if "prepare" in _lines(cls, src) and any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "prepare" and
+            "client" in (tail(n.func.value) or "").lower() for s in cls.body for n in ast.walk(s)):
         raise Unsure("a client base class")
     vnode = namespace = None
     tgt = attrs.get("target")
