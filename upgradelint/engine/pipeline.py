@@ -131,15 +131,52 @@ class FactStore:
                     todo.append((p, texts[p][0], texts[p][2] if len(texts[p]) > 2 else None, quick))
                     places.append([(i, p)])
         if todo:
-            new = {}
-            for (i0, p0), facts, where in zip((w[0] for w in places), self._run(todo), places):
-                new[keyed[i0][p0]] = facts
+            keys = [keyed[w[0][0]][w[0][1]] for w in places]
+            if self.memo is not None and self.cache.db is not None:
+                done = self._run_shared(todo, keys)  # published one by one
+            else:
+                done = self._run(todo)
+                self.cache.put_many(dict(zip(keys, done)))
+            for facts, where in zip(done, places):
                 for i, p in where:
                     outs[i][p] = facts
-            self.cache.put_many(new)
             if self.memo is not None:
-                self.memo.update(new)
+                self.memo.update(zip(keys, done))
         return outs
+
+    def _run_shared(self, todo, keys) -> list[FileFacts]:
+        """``_run`` for a process that fills the cache alongside others
+        (flake8's workers, which all meet the same context files): extract
+        what this process could claim, each result published at once, and
+        read what the others claimed from the cache when they publish it."""
+        import time
+
+        out: list = [None] * len(todo)
+        theirs = []
+        for i, item in enumerate(todo):
+            if self.cache.claim(keys[i]):
+                try:
+                    out[i] = _extract_job(item)[1]
+                    self.cache.put_many({keys[i]: out[i]})
+                finally:
+                    self.cache.release([keys[i]])
+            else:
+                theirs.append(i)
+        polls = 0
+        while theirs:
+            got = self.cache.get_many([keys[i] for i in theirs])
+            for i in theirs:
+                if keys[i] in got:
+                    out[i] = got[keys[i]]
+                elif polls % 100 == 99 and self.cache.claim(keys[i]):  # its holder is gone: ours now
+                    out[i] = _extract_job(todo[i])[1]
+                    self.cache.put_many({keys[i]: out[i]})
+                    self.cache.release([keys[i]])
+            theirs = [i for i in theirs if out[i] is None]
+            if theirs:
+                polls += 1
+                time.sleep(0.005)
+        return out
 
     def _run(self, todo) -> list[FileFacts]:
         """Facts of each job, in the order given."""
@@ -375,16 +412,31 @@ def _add_context(root, head, listing, store, cfg, opts):
             wanted.update(p for p in hook(root, head, lister) if p not in head)
     extra: dict[str, tuple[str, bytes]] = {}
     for rel in sorted(wanted):
-        try:
-            text, raw = _read(root, rel, opts.sources)
-        except (SourceError, OSError):
-            continue
-        fams = wanted_families(rel, text)
-        if fams:
-            extra[rel] = (text, raw, fams)
+        item = _context_text(root, rel, opts)
+        if item is not None:
+            extra[rel] = item
     for rel, facts in store.facts_for(extra, quick=True).items():
         if not facts.error:
             head[rel] = facts
+
+
+def _context_text(root: str, rel: str, opts) -> tuple | None:
+    """(text, raw bytes, wanting families) of a context file, None when it is
+    unreadable or no family wants it; read once per process in memo runs
+    (flake8 asks again for every file of a package)."""
+    key_ = ("context", root, rel)
+    if opts.memo and key_ in _MEMO and not (opts.sources and rel in opts.sources):
+        return _MEMO[key_]
+    try:
+        text, raw = _read(root, rel, opts.sources)
+    except (SourceError, OSError):
+        item = None
+    else:
+        fams = wanted_families(rel, text)
+        item = (text, raw, fams) if fams else None
+    if opts.memo and not (opts.sources and rel in opts.sources):
+        _MEMO[key_] = item
+    return item
 
 
 class BaseReader:
