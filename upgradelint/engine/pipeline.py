@@ -76,69 +76,145 @@ def load_config(opts: Options):
 
 
 def _extract_job(item):
-    relpath, text, fams = item
-    return relpath, extract(relpath, text, fams)
+    relpath, text, fams, quick = item
+    return relpath, extract(relpath, text, fams, quick)
 
 
 def wanted(relpath: str, text: str) -> bool:
     """Does any family want to parse this file? (the cheap text prefilter)"""
-    return bool(_wanted(relpath, text))
+    return bool(wanted_families(relpath, text))
 
 
-def _wanted(relpath: str, text: str) -> tuple:
+def wanted_families(relpath: str, text: str) -> tuple:
     """The families that want the file: the one prefilter pass, whose answer
     travels with the text to extraction."""
     return tuple(fam.__name__ for fam in families() if fam.prefilter(relpath, text))
 
 
+
 class FactStore:
-    """Facts for many files at once: cache first, then parallel extraction."""
+    """Facts for many files at once: cache first, then parallel extraction
+    (one pool of workers for the whole run, started on first need)."""
 
     def __init__(self, use_cache: bool, jobs: int | None, memo: bool = False):
         self.cache = FactCache(use_cache)
         self.jobs = jobs or os.cpu_count() or 1
         # flake8 asks file by file in one process: keep facts unpickled between calls
         self.memo = _PROCESS_FACTS if memo else None
+        self._pool, self._pool_size = None, 0
 
-    def facts_for(self, texts: dict[str, tuple[str, bytes]]) -> dict[str, FileFacts]:
-        """texts: relpath -> (text, raw bytes), already prefiltered."""
-        keys = {p: key(p, t[1]) for p, t in texts.items()}
+    def facts_for(self, texts: dict[str, tuple[str, bytes]], quick: bool = False) -> dict[str, FileFacts]:
+        """texts: relpath -> (text, raw bytes[, wanting families]), already
+        prefiltered. ``quick``: files read only to judge the targets (see
+        ``facts.extract``); their facts are the same, so they share the cache."""
+        return self.facts_for_many([(texts, quick)])[0]
+
+    def facts_for_many(self, batches: list[tuple[dict, bool]]) -> list[dict[str, FileFacts]]:
+        """``facts_for`` of several batches (the targets and their base
+        versions) through one cache query and one round of workers."""
+        keyed = [{p: key(p, t[1]) for p, t in texts.items()} for texts, _ in batches]
+        wanted = {k for keys in keyed for k in keys.values()}
         memo = self.memo if self.memo is not None else {}
-        hits = {k: memo[k] for k in set(keys.values()) if k in memo}
-        hits.update(self.cache.get_many([k for k in set(keys.values()) if k not in hits]))
+        hits = {k: memo[k] for k in wanted if k in memo}
+        hits.update(self.cache.get_many([k for k in wanted if k not in hits]))
         if self.memo is not None:
             self.memo.update(hits)
-        out: dict[str, FileFacts] = {}
-        todo = []
-        for p, k in keys.items():
-            if k in hits:
-                out[p] = hits[k]
-            else:
-                todo.append((p, texts[p][0], texts[p][2] if len(texts[p]) > 2 else None))
+        outs: list[dict] = [{} for _ in batches]
+        todo, places, first = [], [], {}
+        for i, ((texts, quick), keys) in enumerate(zip(batches, keyed)):
+            for p, k in keys.items():
+                if k in hits:
+                    outs[i][p] = hits[k]
+                elif k in first:  # the same bytes at the same path twice: one extraction
+                    places[first[k]].append((i, p))
+                else:
+                    first[k] = len(todo)
+                    todo.append((p, texts[p][0], texts[p][2] if len(texts[p]) > 2 else None, quick))
+                    places.append([(i, p)])
         if todo:
-            new = dict(self._run(todo))
-            out.update(new)
-            self.cache.put_many({keys[p]: f for p, f in new.items()})
+            keys = [keyed[w[0][0]][w[0][1]] for w in places]
+            if self.memo is not None and self.cache.db is not None:
+                done = self._run_shared(todo, keys)  # published one by one
+            else:
+                done = self._run(todo)
+                self.cache.put_many(dict(zip(keys, done)))
+            for facts, where in zip(done, places):
+                for i, p in where:
+                    outs[i][p] = facts
             if self.memo is not None:
-                self.memo.update({keys[p]: f for p, f in new.items()})
+                self.memo.update(zip(keys, done))
+        return outs
+
+    def _run_shared(self, todo, keys) -> list[FileFacts]:
+        """``_run`` for a process that fills the cache alongside others
+        (flake8's workers, which all meet the same context files): extract
+        what this process could claim, each result published at once, and
+        read what the others claimed from the cache when they publish it."""
+        import time
+
+        out: list = [None] * len(todo)
+        theirs = []
+        for i, item in enumerate(todo):
+            if self.cache.claim(keys[i]):
+                try:
+                    out[i] = _extract_job(item)[1]
+                    self.cache.put_many({keys[i]: out[i]})
+                finally:
+                    self.cache.release([keys[i]])
+            else:
+                theirs.append(i)
+        polls = 0
+        while theirs:
+            got = self.cache.get_many([keys[i] for i in theirs])
+            for i in theirs:
+                if keys[i] in got:
+                    out[i] = got[keys[i]]
+                elif polls % 100 == 99 and self.cache.claim(keys[i]):  # its holder is gone: ours now
+                    out[i] = _extract_job(todo[i])[1]
+                    self.cache.put_many({keys[i]: out[i]})
+                    self.cache.release([keys[i]])
+            theirs = [i for i in theirs if out[i] is None]
+            if theirs:
+                polls += 1
+                time.sleep(0.005)
         return out
 
-    def _run(self, todo):
+    def _run(self, todo) -> list[FileFacts]:
+        """Facts of each job, in the order given."""
         if self.jobs <= 1 or len(todo) < 2 or (
                 len(todo) < PARALLEL_MIN_FILES and sum(len(item[1]) for item in todo) < PARALLEL_MIN_BYTES):
-            return [_extract_job(item) for item in todo]
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+            return [_extract_job(item)[1] for item in todo]
+        if self._pool is None and any(not item[3] for item in todo):
+            import libcst  # noqa: F401 - imported once before the workers fork, not once in each
+        order = sorted(range(len(todo)), key=lambda i: -len(todo[i][1]))  # largest first balances the workers
+        out: list = [None] * len(todo)
+        for i, (_, facts) in zip(order, self._workers(len(todo)).map(_extract_job, [todo[i] for i in order],
+                                                                     chunksize=1)):
+            out[i] = facts
+        return out
 
-        try:
-            mp = multiprocessing.get_context("fork")
-        except ValueError:  # no fork (Windows)
-            mp = multiprocessing.get_context()
-        todo = sorted(todo, key=lambda it: -len(it[1]))  # largest first balances the workers
-        with ProcessPoolExecutor(max_workers=min(self.jobs, len(todo)), mp_context=mp) as pool:
-            return list(pool.map(_extract_job, todo, chunksize=1))
+    def _workers(self, n: int):
+        """A pool of min(jobs, n) workers or more, kept for the next batch
+        (the context files after the targets)."""
+        size = min(self.jobs, n)
+        if self._pool is not None and self._pool_size < size:
+            self._pool.shutdown()
+            self._pool = None
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            try:
+                mp = multiprocessing.get_context("fork")
+            except ValueError:  # no fork (Windows)
+                mp = multiprocessing.get_context()
+            self._pool, self._pool_size = ProcessPoolExecutor(max_workers=size, mp_context=mp), size
+        return self._pool
 
     def close(self):
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
         self.cache.close()
 
 
@@ -177,11 +253,16 @@ def check(opts: Options) -> Result:
     cache_mod.configure(opts.use_cache and cfg.cache)
     store = FactStore(opts.use_cache and cfg.cache, opts.jobs or cfg.jobs, memo=opts.memo)
     try:
-        head = store.facts_for(texts)
+        # the targets and their base versions in one round of workers; then the context files
+        reader = BaseReader(top, root, diff) if diff is not None else None
+        head, base = store.facts_for_many([(texts, False), (_base_texts(reader, sorted(texts)) if reader else {}, True)])
         targets = set(head)
         _add_context(root, head, paths if whole and diff is None else None, store, cfg, opts)
-        reader = BaseReader(top, root, diff) if diff is not None else None
-        base = _base_facts(reader, head, store) if reader is not None else None
+        if reader is not None:
+            base.update(_base_facts(reader, sorted(p for p in head if p not in targets and p in diff.changes), store))
+            base = {p: f for p, f in base.items() if not f.error}
+        else:
+            base = None
     finally:
         store.close()
 
@@ -309,7 +390,7 @@ def _read_targets(root: str, paths, sources, result: Result) -> dict:
             result.errors.append(FileError(rel, f"cannot read: {exc.strerror or exc}"))
             continue
         result.checked += 1
-        fams = _wanted(rel, text)
+        fams = wanted_families(rel, text)
         if fams:
             texts[rel] = (text, raw, fams)
     return texts
@@ -369,16 +450,31 @@ def _add_context(root, head, listing, store, cfg, opts):
             wanted.update(p for p in hook(root, head, lister) if p not in head)
     extra: dict[str, tuple[str, bytes]] = {}
     for rel in sorted(wanted):
-        try:
-            text, raw = _read(root, rel, opts.sources)
-        except (SourceError, OSError):
-            continue
-        fams = _wanted(rel, text)
-        if fams:
-            extra[rel] = (text, raw, fams)
-    for rel, facts in store.facts_for(extra).items():
+        item = _context_text(root, rel, opts)
+        if item is not None:
+            extra[rel] = item
+    for rel, facts in store.facts_for(extra, quick=True).items():
         if not facts.error:
             head[rel] = facts
+
+
+def _context_text(root: str, rel: str, opts) -> tuple | None:
+    """(text, raw bytes, wanting families) of a context file, None when it is
+    unreadable or no family wants it; read once per process in memo runs
+    (flake8 asks again for every file of a package)."""
+    key_ = ("context", root, rel)
+    if opts.memo and key_ in _MEMO and not (opts.sources and rel in opts.sources):
+        return _MEMO[key_]
+    try:
+        text, raw = _read(root, rel, opts.sources)
+    except (SourceError, OSError):
+        item = None
+    else:
+        fams = wanted_families(rel, text)
+        item = (text, raw, fams) if fams else None
+    if opts.memo and not (opts.sources and rel in opts.sources):
+        _MEMO[key_] = item
+    return item
 
 
 class BaseReader:
@@ -413,11 +509,16 @@ class BaseReader:
         return {r: self.blobs[r] for r in rels if self.blobs.get(r) is not None}
 
 
-def _base_facts(reader: BaseReader, head, store) -> dict:
+def _base_texts(reader: BaseReader, rels: list[str]) -> dict:
+    """rel -> (text, raw bytes) of the base versions of the changed ones among ``rels``."""
     texts = {}
-    for p, raw in reader.read(sorted(head)).items():
+    for p, raw in (reader.read(rels) if rels else {}).items():
         try:
             texts[p] = (decode(raw), raw)
         except SourceError:
             continue
-    return {p: f for p, f in store.facts_for(texts).items() if not f.error}
+    return texts
+
+
+def _base_facts(reader: BaseReader, rels: list[str], store) -> dict:
+    return {p: f for p, f in store.facts_for(_base_texts(reader, rels), quick=True).items() if not f.error}
