@@ -110,8 +110,8 @@ def build(base: str, head: str, config_file: str | None = None, jobs: int | None
             return report
         finally:
             findings.close()
+            store.close()  # first: its forked workers hold the git pipe open until they exit
             blobs.close()
-            store.close()
 
 
 def assemble(rng, sides, cfg, where: str):
