@@ -42,6 +42,8 @@ class Config:
     # objects family: False for projects whose house rule is that additive fields need no backport (cinder)
     objects_backport_new_fields: bool = True
     rpc_guard_in_client: bool = False
+    # the oldest release still live in a rolling upgrade (UPG109/UPG110), when the project's tables do not say
+    rpc_oldest_release: str | None = None
     # migrations family
     contract_paths: tuple[str, ...] = ()
     allowed_migrations: tuple[str, ...] = ()
@@ -112,6 +114,7 @@ _KEYS = {
     "exclude": "list", "extend-exclude": "list", "per-file-ignores": "pfi",
     "severity": "severity", "base": "str", "baseline": "str", "jobs": "int", "cache": "bool",
     "rpc-version-caps": "bool", "objects-backport-new-fields": "bool", "rpc-guard-in-client": "bool",
+    "rpc-oldest-release": "str",
     "contract-paths": "list", "allowed-migrations": "list",
 }
 

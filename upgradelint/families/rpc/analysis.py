@@ -10,7 +10,7 @@ import os
 
 from upgradelint.core import versions
 from upgradelint.core.rule import Context, Rule
-from upgradelint.families.rpc.facts import RpcClient, RpcExtra, RpcServer, Send
+from upgradelint.families.rpc.facts import ClientBase, Prepare, RpcClient, RpcExtra, RpcServer, Send
 
 
 class RpcAnalysis:
@@ -87,14 +87,84 @@ class RpcAnalysis:
                 names.update(m.name for m in srv.methods if m.var_kw)
         return out
 
+    def retargeted(self, path: str, client: RpcClient, old: RpcClient) -> list[tuple[Prepare, list[str]]]:
+        """Bare sends (no version: they go out at the target) that the change
+        leaves untouched while it raises the client's target version: each
+        prepare() with the RPC names it sent before (UPG111's findings)."""
+        new_t, old_t = client.target_version, old.target_version
+        if not (versions.is_version(new_t) and versions.is_version(old_t)) or not versions.same_major_gt(new_t, old_t):
+            return []
+        bare_before = {(p.method, r) for p in old.prepares if p.version_kind == "missing" for r in p.rpc_methods}
+        out = []
+        for p in client.prepares:
+            if p.version_kind != "missing" or self.ctx.diff.touched(path, p.span.line, p.span.end_line):
+                continue
+            rpcs = [r for r in p.rpc_methods if (p.method, r) in bare_before]
+            if rpcs:
+                out.append((p, rpcs))
+        return out
+
+    @functools.cached_property
+    def _old_servers_by_dir(self) -> dict[str, list[RpcServer]]:
+        """Package directory -> the endpoint classes of the old tree (the base
+        version of changed files, the head of the others; added files left out)."""
+        ctx = self.ctx
+        out: dict[str, list] = {}
+        for p, facts in ctx.head.items():
+            if ctx.diff is not None and p in ctx.diff.changes:
+                if ctx.base_path(p) is None:
+                    continue
+                facts = (ctx.base or {}).get(p)
+            ex = rpc_extra(facts) if facts is not None else None
+            if ex is not None:
+                out.setdefault(os.path.dirname(p), []).extend(ex.servers)
+        return out
+
+    def served_before(self, path: str, client: RpcClient, send: Send, version: str) -> RpcServer | None:
+        """An endpoint of the old tree in the client's package that already served
+        ``send`` at ``version``: same major, a target at or above it, a reachable
+        namespace (one not resolved counts as reachable) and a method of that name
+        that accepts the kwargs (neutron's DVRServerRpcApi.get_ports, served by
+        MetadataRpcCallback since 1.0)."""
+        sent = {k for k, _ in send.kwargs}
+        for srv in self._old_servers_by_dir.get(os.path.dirname(path), ()):
+            if srv.proxy or not srv.version or versions.major(srv.version) != versions.major(version) or \
+                    versions.key(srv.version) < versions.key(version):
+                continue
+            if not (client.namespace_expr or srv.namespace_expr or srv.namespace == client.namespace):
+                continue
+            for m in srv.methods:
+                if m.name == send.rpc and (m.var_kw or (not send.open_kwargs and sent <= {n for n, _ in m.params})):
+                    return srv
+        return None
+
     def absorbs(self, path: str, rpc: str) -> bool:
         """Does the old server next to the client take ``**kwargs`` in ``rpc`` (new kwargs are harmless)?"""
         return rpc in self._var_kw_by_dir.get(os.path.dirname(path), ())
 
     def caps(self, client: RpcClient) -> bool:
-        """Does the project cap RPC versions? Config first, else the client module tells."""
+        """Does the project cap RPC versions? Config first, else the client module
+        tells, or the base class that builds its client computes a cap (cinder.rpc.RPCAPI)."""
         cfg = getattr(self.ctx.config, "rpc_version_caps", None)
-        return client.uses_caps if cfg is None else bool(cfg)
+        if cfg is not None:
+            return bool(cfg)
+        return client.uses_caps or any(b.capped for b in self._client_bases(client))
+
+    def gates_in_client(self, client: RpcClient) -> bool:
+        """Is the convention to gate new methods in the client itself? Config, or
+        the client already gates a method with a decorator, or its base class's
+        module offers one (cinder's ``@rpc.assert_min_rpc_version``)."""
+        if getattr(self.ctx.config, "rpc_guard_in_client", False):
+            return True
+        return client.gate_decorator or any(b.gates for b in self._client_bases(client))
+
+    def _client_bases(self, client: RpcClient) -> list[ClientBase]:
+        out = []
+        for mod, name in client.bases:
+            for path in (mod,) if mod in self.ctx.head else [p for p in self.ctx.head if p.endswith("/" + mod)]:
+                ex = rpc_extra(self.ctx.head[path])
+                out.extend(b for b in (ex.bases if ex is not None else ()) if b.name == name)
+        return out
 
     def as_info(self, rule: Rule) -> None:
         """Demote the finding just reported to info, unless the user set the code's severity."""

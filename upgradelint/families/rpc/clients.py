@@ -12,7 +12,8 @@ from upgradelint.core.lazy import cst
 from upgradelint.families.rpc.facts import ClientMethod, Prepare, RpcClient
 from upgradelint.families.rpc.sends import ClientScan
 from upgradelint.families.rpc.syntax import (
-    CHOOSERS, WRAPPERS, Found, attr_nodes, docstring, find, history_versions, imports, is_csv, tail,
+    CHOOSERS, WRAPPERS, Found, attr_nodes, base_refs, docstring, find, history_versions, imports, is_csv,
+    release_marks, tail,
 )
 
 _CLIENT_FACTORIES = ("Target", "get_rpc_client", "RPCClient", "get_client")
@@ -42,6 +43,7 @@ def build_client(parsed, cls, funcs, attrs, names, consts, uses_caps, module, te
     alias_node = attrs.get("VERSION_ALIASES")
     if alias_node is None:
         alias_node = consts.get("VERSION_ALIASES")
+    doc = docstring(cls.body)
     return RpcClient(
         name=cls.name.value,
         span=parsed.span(cls.name),
@@ -53,11 +55,18 @@ def build_client(parsed, cls, funcs, attrs, names, consts, uses_caps, module, te
         methods=tuple(methods),
         api_version=_api_version(parsed, cls, attrs, names),
         version_cap=target.cap,
-        history=history_versions(docstring(cls.body)),
+        history=history_versions(doc),
         aliases=alias_table(parsed, alias_node, names) if alias_node is not None else (),
         floats=tuple(st.floats),
         uses_caps=uses_caps,
         refs=table_refs(module, text),
+        bases=base_refs(cls, module, parsed.relpath),
+        gate_decorator=any(isinstance(d.decorator, cst.Call) and tail(d.decorator.func) == "assert_min_rpc_version"
+                           for fn in funcs for d in fn.decorators),
+        namespace_expr=target.ns_expr,
+        release_marks=release_marks(doc),
+        target_span=target.span,
+        defs=tuple((fn.name.value, parsed.span(fn.name)) for fn in funcs),
     )
 
 
@@ -73,6 +82,8 @@ class _Target:
         self.version: str | None = None
         self.expr: str | None = None
         self.namespace: str | None = None
+        self.ns_expr: str | None = None
+        self.span = None
         self.cap: tuple | None = None
 
     def observe(self, call, names, parsed, floats: list) -> None:
@@ -82,6 +93,8 @@ class _Target:
         if node is not None:
             val = evaluate(node, names)
             if isinstance(val, str):
+                if self.version is None or _unknown_last(val) < _unknown_last(self.version):
+                    self.span = parsed.span(node)
                 self.version = val if self.version is None else min(self.version, val, key=_unknown_last)
             elif isinstance(node, cst.Float):
                 floats.append((node.value, parsed.span(node)))
@@ -91,6 +104,8 @@ class _Target:
         if ns is not None:
             nsv = evaluate(ns, names)
             self.namespace = nsv if isinstance(nsv, str) else self.namespace
+            if not isinstance(nsv, str) and nsv is not None:
+                self.ns_expr = parsed.code(ns)
         capn = kwarg(call, "version_cap")
         if capn is not None:
             cv = evaluate(capn, names)

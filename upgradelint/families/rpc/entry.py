@@ -6,15 +6,22 @@ files a changed client or server is judged with."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 from upgradelint.core.cst.static import module_constants
 from upgradelint.core.lazy import cst
 from upgradelint.core.paths import is_test_path
+from upgradelint.families.rpc.bases import build_base
 from upgradelint.families.rpc.clients import build_client
 from upgradelint.families.rpc.facts import RpcExtra
 from upgradelint.families.rpc.servers import build_server, release_master, service_history
 from upgradelint.families.rpc.syntax import class_attrs, classes
+from upgradelint.families.rpc.tables import release_tables
+
+# where projects keep what their releases speak (UPG109/UPG110): nova, ironic, cinder
+_TABLE_MODULES = ("/objects/service.py", "/common/release_mappings.py", "/objects/base.py")
+_TABLE_NAMES = ("OLDEST_SUPPORTED_SERVICE_VERSION", "SERVICE_VERSION_ALIASES", "RELEASE_MAPPING", "OBJ_VERSIONS")
 
 
 def prefilter(relpath: str, text: str) -> bool:
@@ -29,6 +36,8 @@ def prefilter(relpath: str, text: str) -> bool:
         return True
     if "SERVICE_VERSION_HISTORY" in text and "compute_rpc" in text:
         return True
+    if "OBJ_VERSIONS" in text and ".add(" in text:
+        return True  # cinder's object version history (UPG109/UPG110)
     return "RELEASE_MAPPING" in text and "'rpc'" in text
 
 
@@ -37,6 +46,7 @@ def extract(parsed, facts) -> None:
     consts = None
     clients = []
     servers = []
+    bases = []
     text = parsed.text
     # a literal version_cap bumped with every change (manila) protects nobody: only checks count
     uses_caps = any(s in text for s in ("can_send_version", "assert_min_rpc_version", "_compat_ver"))
@@ -60,16 +70,22 @@ def extract(parsed, facts) -> None:
         srv = build_server(parsed, cls, names, consts)
         if srv is not None:
             servers.append(srv)
+        elif funcs and "version_cap" in parsed.text_of(cls):
+            base = build_base(cls, funcs, names, module)
+            if base is not None:
+                bases.append(base)
     facts.rpc = tuple(clients)
-    extra = RpcExtra(servers=tuple(servers))
+    extra = RpcExtra(servers=tuple(servers), bases=tuple(bases))
     if "SERVICE_VERSION_HISTORY" in text:
         consts = consts if consts is not None else module_constants(module)
-        extra = RpcExtra(servers=extra.servers, service_history=service_history(parsed, consts))
+        extra = dataclasses.replace(extra, service_history=service_history(parsed, consts))
     if "RELEASE_MAPPING" in text:
         consts = consts if consts is not None else module_constants(module)
-        extra = RpcExtra(servers=extra.servers, service_history=extra.service_history,
-                         release_master=release_master(parsed, consts))
-    if extra.servers or extra.service_history or extra.release_master:
+        extra = dataclasses.replace(extra, release_master=release_master(parsed, consts))
+    if any(k in text for k in _TABLE_NAMES):
+        consts = consts if consts is not None else module_constants(module)
+        extra = dataclasses.replace(extra, tables=release_tables(parsed, consts))
+    if extra.servers or extra.service_history or extra.release_master or extra.bases or extra.tables:
         facts.extra["rpc"] = extra
 
 
@@ -82,9 +98,13 @@ def quick_extract(relpath: str, text: str, facts) -> bool:
 
 
 def context(root: str, head: dict, lister) -> list[str]:
-    """A changed RPC client is judged with its server (``manager.py`` next to
-    it) and the tables it is capped by (nova's objects/service.py, ironic's
-    release_mappings.py); a changed server with the client next to it."""
+    """A changed RPC client is judged with its server (``manager.py`` and the
+    ``*rpc*.py`` endpoint modules next to it), the tables it is capped by (nova's objects/service.py, ironic's
+    release_mappings.py) and the module of its base class (cinder/rpc.py); a
+    changed server with the client next to it. Any RPC or object change also
+    reads the modules that record what each release speaks (nova's
+    objects/service.py, ironic's common/release_mappings.py, cinder's
+    objects/base.py)."""
     wanted: set[str] = set()
     suffixes: set[str] = set()
     dirs: set[str] = set()
@@ -95,12 +115,14 @@ def context(root: str, head: dict, lister) -> list[str]:
         for c in f.rpc:
             for _, suffix in c.refs:
                 suffixes.add(suffix)
-    if not dirs and not suffixes:
+            for mod, _ in c.bases:  # the client base class (cinder/rpc.py): its cap and gates
+                suffixes.add(mod)
+    if not dirs and not suffixes and not any(f.objects for f in head.values()):
         return []
     for p in lister():
         d, name = os.path.split(p)
-        if d in dirs and name in ("rpcapi.py", "manager.py"):
-            wanted.add(p)
-        elif any(p == s or p.endswith("/" + s) for s in suffixes):
+        if d in dirs and (name == "manager.py" or "rpc" in name and name.endswith(".py")):
+            wanted.add(p)  # rpcapi.py, and the endpoint modules next to a client (neutron's *_rpc.py)
+        elif any(p == s or p.endswith("/" + s) for s in suffixes) or p.endswith(_TABLE_MODULES):
             wanted.add(p)
     return sorted(wanted)

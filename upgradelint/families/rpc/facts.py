@@ -75,6 +75,12 @@ class RpcClient:
     floats: tuple = ()  # (value, span) of every version written as a float
     uses_caps: bool = True  # the module checks versions (can_send_version, caps)
     refs: tuple = ()  # (kind, module path suffix): service_history | release_mapping
+    bases: tuple = ()  # (module path, class name) of each base class (cinder: ('cinder/rpc.py', 'RPCAPI'))
+    gate_decorator: bool = False  # a method is gated by a decorator (cinder's @rpc.assert_min_rpc_version)
+    namespace_expr: str | None = None  # code of a Target namespace the extractor could not resolve
+    release_marks: tuple = ()  # (release, version) from "... Newton supports messaging version 2.6" lines
+    target_span: Span | None = None  # the version= of the Target that gave target_version
+    defs: tuple = ()  # (name, span) of every method of the class
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,32 @@ class RpcServer:
     methods: tuple[ServerMethod, ...]
     proxy: bool  # an old-major compatibility endpoint (nova _ComputeV5Proxy)
     endpoints: tuple[str, ...] = ()  # class names appended to additional_endpoints
+    namespace_expr: bool = False  # ``namespace`` holds the code of an expression that was not resolved
+
+
+@dataclass(frozen=True)
+class ClientBase:
+    """A class RPC clients derive from that builds their oslo.messaging client
+    (cinder.rpc.RPCAPI): does it compute a version cap, and does its module
+    offer a gate decorator (``assert_min_rpc_version``)?"""
+
+    name: str
+    capped: bool  # version_cap= is computed (not a literal bumped with every change)
+    gates: bool  # the module defines a decorator that raises when can_send_version fails
+
+
+@dataclass(frozen=True)
+class ReleaseTables:
+    """What a project records about the versions its releases speak (read by
+    UPG109/UPG110). Release names are lower case, as written in the table."""
+
+    oldest_supported: str | None = None  # nova OLDEST_SUPPORTED_SERVICE_VERSION
+    service_aliases: tuple = ()  # nova SERVICE_VERSION_ALIASES: ((release, service version), ...)
+    service_rpc: tuple = ()  # nova SERVICE_VERSION_HISTORY: compute_rpc of each service version (None: none)
+    releases: tuple = ()  # ironic RELEASE_MAPPING named entries: ((release, rpc, ((object, versions), ...)), ...)
+    obj_oldest: tuple = ()  # cinder OBJ_VERSIONS: ((object, version in the oldest history set holding it), ...)
+    obj_history: str | None = None  # the name of that history table and its oldest key ("OBJ_VERSIONS 1.38")
+    span: Span | None = None  # where the table starts (findings about it point here)
 
 
 @dataclass(frozen=True)
@@ -103,3 +135,5 @@ class RpcExtra:
     servers: tuple[RpcServer, ...] = ()
     service_history: tuple | None = None  # (last compute_rpc, entries, SERVICE_VERSION, span)
     release_master: tuple | None = None  # (RELEASE_MAPPING['master']['rpc'], span)
+    bases: tuple = ()  # ClientBase of the module's client base classes
+    tables: ReleaseTables | None = None

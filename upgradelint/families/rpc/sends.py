@@ -130,6 +130,10 @@ class ClientScan:
                                                                                              self.names)) \
             else call.args[1].value
         _, vs, _ = self.versions_of(arg, scan)
+        if isinstance(arg, cst.Name) and len(set(vs)) > 1:
+            # a cascade's variable (version = '6.2' ... version = '6.0'): the last fallback is sent, never tested
+            low = min(vs, key=versions.key)
+            vs = tuple(v for v in vs if v != low)
         return vs
 
     def is_guard(self, node) -> bool:

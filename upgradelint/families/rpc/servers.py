@@ -30,6 +30,7 @@ def build_server(parsed, cls, names, consts) -> RpcServer | None:
     version = ref = None
     vnode = None
     namespace = None
+    ns_expr = False
     tgt = attrs.get("target")
     if isinstance(tgt, cst.Call) and tail(tgt.func) == "Target":
         vnode = kwarg(tgt, "version")
@@ -37,6 +38,7 @@ def build_server(parsed, cls, names, consts) -> RpcServer | None:
         if ns is not None:
             nsv = evaluate(ns, names)
             namespace = nsv if isinstance(nsv, str) else parsed.code(ns)
+            ns_expr = not isinstance(nsv, str) and nsv is not None
     if vnode is None and "RPC_API_VERSION" in attrs:
         vnode = attrs["RPC_API_VERSION"]
     if vnode is None:
@@ -50,7 +52,7 @@ def build_server(parsed, cls, names, consts) -> RpcServer | None:
     proxy = bool(re.search(r"V\d+Proxy|Proxy$|Compat", cls.name.value))
     return RpcServer(name=cls.name.value, span=parsed.span(cls.name), version=version, version_ref=ref,
                      version_span=parsed.span(vnode), namespace=namespace, methods=tuple(methods), proxy=proxy,
-                     endpoints=tuple(endpoints))
+                     endpoints=tuple(endpoints), namespace_expr=ns_expr)
 
 
 def _server_methods(parsed, cls) -> tuple[list[ServerMethod], list[str]]:

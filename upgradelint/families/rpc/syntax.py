@@ -153,3 +153,43 @@ def imports(module) -> dict[str, str]:
                             else name
                         out[asname] = name
     return out
+
+
+_MARK_RE = re.compile(r"^\s*\.\.\.\s+([A-Z]\w+(?:(?:\s*,\s*|\s+and\s+|\s*,\s*and\s+)[A-Z]\w+)*)\s+supports?\s+"
+                      r"(?:messaging|message|RPC)\s+version\s+(\d+\.\d+)")
+
+
+def release_marks(doc: str | None) -> tuple:
+    """(release, version) of each "... Newton supports messaging version 2.6"
+    line of a version-history docstring (also "Newton and Ocata support ...")."""
+    out = []
+    for line in (doc or "").splitlines():
+        m = _MARK_RE.match(line)
+        if m:
+            for name in re.split(r"\s*,\s*and\s+|\s*,\s*|\s+and\s+", m.group(1)):
+                out.append((name.lower(), m.group(2)))
+    return tuple(out)
+
+
+def base_refs(cls, module, relpath: str) -> tuple:
+    """(module path, class name) of each base of ``cls``, through the module's imports."""
+    out = []
+    imported = None
+    for arg in cls.bases:
+        d = dotted(arg.value)
+        if not d or d == "object":
+            continue
+        head, _, rest = d.partition(".")
+        if imported is None:
+            imported = imports(module)
+        if head in imported:
+            full = imported[head] + (f".{rest}" if rest else "")
+        elif not rest:
+            out.append((relpath, d))
+            continue
+        else:
+            full = d
+        mod, _, name = full.rpartition(".")
+        if mod:
+            out.append((mod.replace(".", "/") + ".py", name))
+    return tuple(out)

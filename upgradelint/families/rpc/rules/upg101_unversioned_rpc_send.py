@@ -19,6 +19,12 @@ class UnversionedRpcSend(Rule):
     a wrapper called without a version falls back to the client's default
     (cinder's `RPC_DEFAULT_VERSION`), which is an intended floor pin.
 
+    Out of scope: clients written against the `RpcProxy` base class that came
+    before oslo.messaging (`BASE_RPC_API_VERSION` as the proxy's default and
+    `self.call(ctxt, self.make_msg(...))` through the proxy). No maintained
+    project uses it any more and the rule is not tuned for it. heat's
+    `make_msg`/`call` helpers over an oslo.messaging client are in scope.
+
     ## Why is this bad?
     A send without a version goes out at the client's target version. During a
     rolling upgrade the servers of release N-1 only implement an older minor, so

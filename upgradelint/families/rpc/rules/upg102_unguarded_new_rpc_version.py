@@ -18,13 +18,24 @@ class UnguardedNewRpcVersion(Rule):
 
     An existing method whose version is raised is an error. A brand-new method
     added at a new version with no guard in the client is reported as an info
-    note: cinder, ironic and manila guard at the caller (`can_send_rescue()`,
-    API microversion checks), nova usually guards in the client. Set
-    `rpc-guard-in-client = true` to make that an error too. The same note is
-    given when a method raises its version only when the caller sets the new
-    argument (ironic's "avoid sending unset parameters"). In projects with no
-    version caps (neutron, heat: no `can_send_version` in the module, or
-    `rpc-version-caps = false`) every finding is info.
+    note where callers check first (ironic's `can_send_rescue()`, API
+    microversion checks). It is an error where the convention is to gate new
+    methods in the client: the client already gates a method with a decorator,
+    or the base class that builds its client offers one (cinder's `rpc.RPCAPI`,
+    whose module defines `assert_min_rpc_version`), or
+    `rpc-guard-in-client = true`. The same note is given when a method raises
+    its version only when the caller sets the new argument (ironic's "avoid
+    sending unset parameters"). A client is capped when its module checks
+    versions (`can_send_version`, `assert_min_rpc_version`, `_compat_ver`) or
+    its base class computes the cap from the running services (cinder's
+    `RPCAPI.determine_rpc_version_cap`). In projects with no version caps
+    (neutron, heat, or `rpc-version-caps = false`) every finding is info.
+
+    Out of scope: clients written against the `RpcProxy` base class that came
+    before oslo.messaging (`BASE_RPC_API_VERSION` as the proxy's default and
+    `self.call(ctxt, self.make_msg(...))` through the proxy). No maintained
+    project uses it any more and the rule is not tuned for it. heat's
+    `make_msg`/`call` helpers over an oslo.messaging client are in scope.
 
     ## Why is this bad?
     With `[upgrade_levels]`, the service-version auto cap or a pinned release,
@@ -54,6 +65,8 @@ class UnguardedNewRpcVersion(Rule):
     messages = {
         "new": "{cls}.{method}: new method '{rpc}' sent at {version} with no can_send_version('{version}') in the "
                "client; callers must check it",
+        "gate": "{cls}.{method}: new method '{rpc}' sent at {version} unguarded; gate it with "
+                "@assert_min_rpc_version('{version}') or can_send_version('{version}')",
         "optin": "{cls}.{method}: '{rpc}' goes out at {version} when the new argument is set, with no "
                  "can_send_version('{version}') in the client; callers must check it",
     }
@@ -272,12 +285,13 @@ class UnguardedNewRpcVersion(Rule):
 
     def check(self, ctx: Context):
         an = ctx.analysis(RpcAnalysis)
-        guard_in_client = bool(getattr(ctx.config, "rpc_guard_in_client", False))
         for path, client, old in an.pairs:
             caps = an.caps(client)
+            guard_in_client = an.gates_in_client(client)
             known = known_version(old)
             before = sends_by_rpc(old)
-            seen = set()
+            seen = {(f"{client.name}.{p.method}", r) for p, rpcs in an.retargeted(path, client, old)
+                    for r in rpcs}  # bare sends moved by a raised target: UPG111 names them
             for m in client.methods:
                 for s in m.sends:
                     if not s.rpc:
@@ -292,8 +306,8 @@ class UnguardedNewRpcVersion(Rule):
                     if s.rpc not in before:
                         if not caps:
                             continue
-                        ctx.report(self, path, s.span, symbol, variant="new", cls=client.name, method=m.name,
-                                   rpc=s.rpc, version=v)
+                        ctx.report(self, path, s.span, symbol, variant="gate" if guard_in_client else "new",
+                                   cls=client.name, method=m.name, rpc=s.rpc, version=v)
                         if not guard_in_client:
                             an.as_info(self)
                         continue

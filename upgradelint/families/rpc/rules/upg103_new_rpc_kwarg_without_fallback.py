@@ -17,6 +17,12 @@ class NewRpcKwargWithoutFallback(Rule):
     added only under a positive `can_send_version` (ironic's opt-in chain), and
     the method does not raise when the new version cannot be sent.
 
+    Out of scope: clients written against the `RpcProxy` base class that came
+    before oslo.messaging (`BASE_RPC_API_VERSION` as the proxy's default and
+    `self.call(ctxt, self.make_msg(...))` through the proxy). No maintained
+    project uses it any more and the rule is not tuned for it. heat's
+    `make_msg`/`call` helpers over an oslo.messaging client are in scope.
+
     ## Why is this bad?
     A guarded version alone is not enough: when the cap is at the old release,
     the client falls back to the old version but still sends the new argument.

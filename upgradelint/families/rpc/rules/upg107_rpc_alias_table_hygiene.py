@@ -6,13 +6,8 @@ import difflib
 
 from upgradelint.core import versions
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
+from upgradelint.families.rpc.releases import OPENSTACK_RELEASES
 
-OPENSTACK_RELEASES = (
-    "austin", "bexar", "cactus", "diablo", "essex", "folsom", "grizzly", "havana", "icehouse", "juno", "kilo",
-    "liberty", "mitaka", "newton", "ocata", "pike", "queens", "rocky", "stein", "train", "ussuri", "victoria",
-    "wallaby", "xena", "yoga", "zed", "antelope", "bobcat", "caracal", "dalmatian", "epoxy", "flamingo",
-    "gazpacho", "hibiscus",
-)
 _RELEASE_INDEX = {name: i for i, name in enumerate(OPENSTACK_RELEASES)}
 
 

@@ -15,7 +15,19 @@ class NewRpcCallAtOldVersion(Rule):
     the change: a reused older literal, or no version at all through a wrapper
     that falls back to the default or floor (cinder's `_get_cctxt(host)`).
     Arguments added only under a `can_send_version` guard, or dropped for old
-    servers, are fine.
+    servers, are fine. So is a new client method for an RPC method that an
+    endpoint next to the client already served at that version before the
+    change (same major, a target at or above the version, a namespace that is
+    the same or not resolved, and a signature that takes the sent arguments):
+    neutron's `DVRServerRpcApi.get_ports` calls `MetadataRpcCallback`'s 1.0
+    `get_ports`. Endpoints are looked for in the client's package (its
+    `manager.py` and the `*rpc*.py` modules next to it).
+
+    Out of scope: clients written against the `RpcProxy` base class that came
+    before oslo.messaging (`BASE_RPC_API_VERSION` as the proxy's default and
+    `self.call(ctxt, self.make_msg(...))` through the proxy). No maintained
+    project uses it any more and the rule is not tuned for it. heat's
+    `make_msg`/`call` helpers over an oslo.messaging client are in scope.
 
     ## Why is this bad?
     A not-yet-upgraded server claims that version, so the client sends the new
@@ -162,7 +174,7 @@ class NewRpcCallAtOldVersion(Rule):
                     fresh = any(versions.same_major_gt(g, known) for g in tuple(m.guards) + tuple(m.gated))
                     gated_default = fresh and s.kind == "default"
                     if s.rpc not in before:
-                        if gated_default:
+                        if gated_default or an.served_before(path, client, s, v) is not None:
                             continue
                         if (symbol, s.rpc) not in seen:
                             seen.add((symbol, s.rpc))
