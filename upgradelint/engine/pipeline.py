@@ -154,14 +154,16 @@ class FactStore:
         out: list = [None] * len(todo)
         theirs = []
         for i, item in enumerate(todo):
-            if self.cache.claim(keys[i]):
-                try:
+            if not self.cache.claim(keys[i]):
+                theirs.append(i)
+                continue
+            try:  # another may have published it since this process last looked
+                out[i] = self.cache.get_many([keys[i]]).get(keys[i])
+                if out[i] is None:
                     out[i] = _extract_job(item)[1]
                     self.cache.put_many({keys[i]: out[i]})
-                finally:
-                    self.cache.release([keys[i]])
-            else:
-                theirs.append(i)
+            finally:
+                self.cache.release([keys[i]])
         polls = 0
         while theirs:
             got = self.cache.get_many([keys[i] for i in theirs])
@@ -169,9 +171,13 @@ class FactStore:
                 if keys[i] in got:
                     out[i] = got[keys[i]]
                 elif polls % 100 == 99 and self.cache.claim(keys[i]):  # its holder is gone: ours now
-                    out[i] = _extract_job(todo[i])[1]
-                    self.cache.put_many({keys[i]: out[i]})
-                    self.cache.release([keys[i]])
+                    try:
+                        out[i] = self.cache.get_many([keys[i]]).get(keys[i])
+                        if out[i] is None:
+                            out[i] = _extract_job(todo[i])[1]
+                            self.cache.put_many({keys[i]: out[i]})
+                    finally:
+                        self.cache.release([keys[i]])
             theirs = [i for i in theirs if out[i] is None]
             if theirs:
                 polls += 1
