@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from upgradelint.families.objects import fingerprint as F
+from upgradelint.frontends import fingerprint as F
 from upgradelint.testing import run_scenario, scenarios
 
 HERE = os.path.dirname(os.path.abspath(__file__))

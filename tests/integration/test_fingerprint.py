@@ -5,7 +5,7 @@ Prints the exact-match ratio per project; nova, cinder, ironic and neutron
 
 import pytest
 
-from upgradelint.families.objects import fingerprint as F
+from upgradelint.frontends import fingerprint as F
 
 NEUTRON_LIB = "5.0.0"  # neutron 29.0.0 requires neutron-lib>=5.0.0
 REQUIRED = {"nova": 1.0, "cinder": 1.0, "ironic": 1.0, "neutron": 1.0}

@@ -36,6 +36,7 @@ class Finding:
     severity: str
     symbol: str  # enclosing symbol, e.g. "ComputeAPI.rebuild_instance"
     fix: Replacement | None = None
+    accepted: str | None = None  # why it is a note and not a failure: "released in 29.0.0 (UPG3 released history)"
 
     @property
     def fingerprint(self) -> str:
@@ -68,6 +69,8 @@ class Result:
     prefix: str | None = None  # diff mode: the root's path in its git work tree ("" or "sub/")
     diff: object | None = None  # diff mode: the engine's git diff (project-relative paths)
     baselined: int = 0  # failing findings hidden because the project's baseline records them
+    notes: list[str] = field(default_factory=list)  # run-level notes: one line each on stderr
+    conventions: list = field(default_factory=list)  # (family, name, value, why), with --show-conventions
 
     @property
     def exit_code(self) -> int:

@@ -40,6 +40,7 @@ class Options:
     disable_noqa: bool = False
     sources: dict | None = None  # relpath -> text, overriding the disk (flake8 stdin)
     baseline: bool = True  # hide the findings recorded in the project's baseline file, when there is one
+    conventions: bool = False  # also report the project conventions each family detected (--show-conventions)
     memo: bool = False  # reuse config and git diff across calls in this process (flake8)
 
 
@@ -277,10 +278,14 @@ def check(opts: Options) -> Result:
             result.checked -= 1
     head = {p: f for p, f in head.items() if not f.error and not f.empty}
 
-    ctx = Context(head=head, base=base, diff=diff, config=cfg)
+    from upgradelint.engine.reader import EngineReader, source_paths_from_env
+    from upgradelint.engine.releases import GitReleases
+
+    ctx = Context(head=head, base=base, diff=diff, config=cfg,
+                  reader=EngineReader(root, opts.sources, base=reader, source_paths=source_paths_from_env()),
+                  releases=GitReleases(root) if diff is None else None)
     ctx.targets = targets
     ctx.root = root
-    ctx.base_reader = reader
     rules = [cls() for code, cls in registry().items() if cfg.enabled(code)]
     for rule in rules:
         if rule.scope == "diff" and diff is None:
@@ -293,9 +298,22 @@ def check(opts: Options) -> Result:
             result.findings.append(f)
     result.findings.sort(key=lambda f: f.sort_key())
     result.errors.sort(key=lambda e: e.path)
+    if opts.conventions:
+        result.conventions = _conventions(ctx)
+    result.notes = list(ctx.notes)
     if bl is not None:
         _apply_baseline(result, bl, stale=whole and diff is None)
     return result
+
+
+def _conventions(ctx) -> list:
+    """(family, name, value, why) from each family's ``conventions(ctx)`` hook."""
+    out = []
+    for fam in families():
+        hook = getattr(fam, "conventions", None)
+        if hook is not None:
+            out.extend((fam.__name__.rsplit(".", 1)[-1], *row) for row in hook(ctx))
+    return out
 
 
 def baseline_path(root: str, cfg) -> str:
@@ -325,6 +343,26 @@ def _apply_baseline(result: Result, bl, stale: bool) -> None:
             message=f"{e.symbol}: fixed since the baseline; drop it from {rel} (upgradelint baseline --update)")
             for e in gone)
         result.findings.sort(key=lambda f: f.sort_key())
+
+
+def tree_facts(root: str, family: str | None = None, use_cache: bool = True, jobs: int | None = None):
+    """(root, facts) of every file of the project tree a family wants (only
+    ``family``'s files when given), read and extracted as ``check`` does, cache
+    first; no rule runs. Files that cannot be read or parsed are left out."""
+    opts = Options(root=root, paths=[root], use_cache=use_cache, jobs=jobs)
+    root, cfg = load_config(opts)
+    texts = _read_targets(root, project.discover(root, None, cfg), None, Result(root=root))
+    if family:
+        texts = {p: t for p, t in texts.items() if f"upgradelint.families.{family}" in t[2]}
+    from upgradelint.engine import cache as cache_mod
+
+    cache_mod.configure(use_cache and cfg.cache)
+    store = FactStore(use_cache and cfg.cache, jobs or cfg.jobs)
+    try:
+        facts = store.facts_for(texts)
+    finally:
+        store.close()
+    return root, {p: f for p, f in facts.items() if not f.error}
 
 
 def _diff(root: str, base_ref: str, memo: bool):

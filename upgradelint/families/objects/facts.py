@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from upgradelint.core.lazy import cst
 
+from upgradelint.core import versions
 from upgradelint.core.model import Span
 from upgradelint.core.paths import is_test_path
 from upgradelint.core.cst.walk import fast_visit
@@ -196,21 +197,21 @@ def _extra(parsed, with_lines: bool):
     for cls in module.body:
         if not isinstance(cls, cst.ClassDef) or not isinstance(cls.body, cst.IndentedBlock):
             continue
-        versions = []
+        commented = []
         has_version = False
         for stmt in cls.body.body:
             for line in getattr(stmt, "leading_lines", ()):
                 if line.comment is not None:
                     m = _HISTORY_RE.match(line.comment.value)
                     if m:
-                        versions.append(m.group(1))
+                        commented.append(m.group(1))
             if isinstance(stmt, cst.SimpleStatementLine) and any(
                     isinstance(s, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == "VERSION"
                                                       for t in s.targets) for s in stmt.body):
                 has_version = True
                 break
-        if has_version and versions:
-            history[cls.name.value] = tuple(versions)
+        if has_version and commented:
+            history[cls.name.value] = tuple(commented)
         for stmt in cls.body.body:
             if isinstance(stmt, cst.FunctionDef) and stmt.name.value in ("obj_make_compatible",
                                                                          "_obj_make_compatible"):
@@ -279,7 +280,7 @@ def _version_test(test):
             if isinstance(v, tuple) and len(v) >= 2 and all(isinstance(x, int) for x in v):
                 return v[:2] if isinstance(comp.operator, cst.LessThan) else (v[0], v[1] + 1)
             if isinstance(v, str) and re.match(r"^\d+\.\d+$", v):
-                return tuple(int(x) for x in v.split("."))
+                return versions.parse(v)
     return None
 
 

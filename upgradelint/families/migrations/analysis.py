@@ -1,0 +1,432 @@
+"""What the migration rules judge by, shared across them and built once per run
+(``ctx.analysis(MigrationAnalysis)``).
+
+Whether a file may contract is decided by where it lives and what the project
+declared (``MigrationAnalysis.contract_context``), never by what the file does.
+Each migration's ``upgrade()`` is read as ``Step``s: its operations with what
+ran before them (tables created, columns added). Where two rules could report
+the same operation (a constraint dropped with its column or table, the shadow
+twin of a dropped table, a primary key swap), ``MigrationFile`` decides which
+operation stands on its own."""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from upgradelint.core.rule import Context
+from upgradelint.families.migrations import classify
+from upgradelint.families.migrations.facts import Migration, MigrationOp, versions_root
+from upgradelint.families.migrations.models import ModelIndex
+
+_GLANCE_CONTRACT = re.compile(r"(^|_)contract\d*(_|$)")
+_GLANCE_EXPAND = re.compile(r"(^|_)expand\d*(_|$)")
+_INITIAL_REVISIONS = {"8f2f1571d55b", "d67eeaabee36", "921e1a36b076", "27e647c0fad4", "liberty_initial",
+                      "INIT_VERSION"}
+_DATA_DIRS = ("data_migrations", "data_migration_repo")
+
+
+def stem(path: str) -> str:
+    """A migration file's name without directory and extension."""
+    return posixpath.splitext(path.rsplit("/", 1)[-1])[0]
+
+
+def labels_contract(labels) -> bool:
+    """Branch labels that name the contract branch."""
+    return any(lbl == "contract" or lbl.endswith("CONTRACT_BRANCH") for lbl in labels)
+
+
+def labels_expand(labels) -> bool:
+    """Branch labels that name the expand branch."""
+    return any(lbl == "expand" or lbl.endswith("EXPAND_BRANCH") for lbl in labels)
+
+
+def glance_contract(name: str) -> bool:
+    """A glance-style ``<release>_contract01`` script name."""
+    return bool(_GLANCE_CONTRACT.search(name))
+
+
+def is_initial(path: str, mig: Migration) -> bool:
+    """The first migration of a tree (it creates the schema: nothing to judge)."""
+    name = stem(path)
+    return (not mig.down_revisions or mig.revision in _INITIAL_REVISIONS or name in _INITIAL_REVISIONS
+            or name.endswith("_initial") or name == "initial" or "_initial_" in name)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One operation of ``upgrade()``, with what the same ``upgrade()`` did before it."""
+
+    op: MigrationOp
+    index: int  # position in Migration.ops
+    table: str | None
+    column: str | None
+    created_before: frozenset  # tables created earlier (None for a table of unknown name)
+    added_before: frozenset  # (table, column) added earlier
+
+    @property
+    def fresh(self) -> bool:
+        """On a table this upgrade() created: nobody else uses it yet."""
+        return self.table is not None and self.table in self.created_before
+
+    @property
+    def column_added(self) -> bool:
+        """On a column this upgrade() added."""
+        return (self.table, self.column) in self.added_before
+
+    @property
+    def shown_table(self) -> str:
+        return self.table or "?"
+
+    @property
+    def shown_column(self) -> str:
+        return self.column or "?"
+
+    @property
+    def qualified(self) -> str:
+        """``table.column`` as findings name it."""
+        return f"{self.shown_table}.{self.shown_column}"
+
+
+@dataclass(frozen=True)
+class ConstraintDrop:
+    """A constraint or index drop that stands on its own (not part of a table or
+    column drop, not a declared exception)."""
+
+    name: str | None
+    kind: str | None  # index / foreignkey / unique / primary / check (classify.constraint_kind)
+    recreated: bool  # created again later in the same upgrade(): a swap
+
+
+class MigrationFile:
+    """One migration script whose ``upgrade()`` is judged, and the sets derived
+    from its operations."""
+
+    def __init__(self, analysis: "MigrationAnalysis", path: str, mig: Migration):
+        self.analysis = analysis
+        self.path = path
+        self.mig = mig
+        self.parts = path.split("/")
+        self.initial = is_initial(path, mig)
+        self.data_dir = any(d in self.parts for d in _DATA_DIRS)
+
+    @cached_property
+    def contract(self) -> bool:
+        """May this migration contract (drop, rename, retype)?"""
+        return self.analysis.contract_context(self.path)
+
+    @cached_property
+    def expand(self) -> bool:
+        """Is it in an expand phase (where nothing may contract)?"""
+        return not self.contract and self.analysis.expand_context(self.path)
+
+    @cached_property
+    def steps(self) -> tuple[Step, ...]:
+        """The operations, in order, without those on nova-style shadow tables the
+        models do not map (only the archive command uses them, through reflection)."""
+        models = self.analysis.models
+        created: frozenset = frozenset()
+        added: frozenset = frozenset()
+        out = []
+        for i, op in enumerate(self.mig.ops):
+            table, column = classify.op_column(op)
+            if table and table.startswith("shadow_") and models.known and models.table(table) == "no":
+                continue
+            out.append(Step(op, i, table, column, created, added))
+            if op.name in classify.CREATE_TABLE:
+                created = created | {op.table}
+            elif classify.adds_column(op):
+                added = added | {(table, column)}
+        return tuple(out)
+
+    @cached_property
+    def dropped_columns(self) -> frozenset:
+        return frozenset((op.table, classify.op_column(op)[1]) for op in self.mig.ops if op.name == "drop_column")
+
+    @cached_property
+    def dropped_tables(self) -> frozenset:
+        return frozenset(op.table for op in self.mig.ops if op.name in classify.DROP_TABLE)
+
+    def later(self, step: Step) -> tuple[MigrationOp, ...]:
+        return self.mig.ops[step.index + 1:]
+
+    def earlier(self, step: Step) -> tuple[MigrationOp, ...]:
+        return self.mig.ops[:step.index]
+
+    def shadow_twin(self, step: Step) -> bool:
+        """A drop on ``shadow_<table>`` that repeats the same drop on ``<table>``
+        (reported there)."""
+        table = step.table
+        if not table or not table.startswith("shadow_"):
+            return False
+        main = table[len("shadow_"):]
+        if step.op.name == "drop_column":
+            return (main, step.column) in self.dropped_columns
+        return main in self.dropped_tables
+
+    def table_recreated_later(self, step: Step) -> bool:
+        return bool(step.table) and any(o.name in classify.CREATE_TABLE and o.table == step.table
+                                        for o in self.later(step))
+
+    def excepted(self, kind: str, name: str | None) -> bool:
+        """Does the script's neutron-style ``expand_drop_exceptions()`` list this
+        drop? ``kind``: Column (``name`` is ``table.column``), Table, Index (``name``
+        is the table) or Constraint."""
+        info = self.mig.exceptions.get("expand_drop_exceptions")
+        if not info:
+            return False
+        entries = info["entries"]
+        if "?" in entries:
+            return True  # not a literal dict: trust the project's own test
+        kinds = {"Column": ("Column",), "Table": ("Table",), "Index": ("Index",),
+                 "Constraint": ("Constraint", "ForeignKeyConstraint", "UniqueConstraint", "PrimaryKeyConstraint",
+                                "CheckConstraint")}[kind]
+        for key, values in entries.items():
+            if key in kinds:
+                if values is None or name is None or name in values:
+                    return True
+        return False
+
+    def constraint_drop(self, step: Step) -> ConstraintDrop | None:
+        """The constraint or index this step drops, when the drop stands on its
+        own: None for other ops, on a table created here or dropped here, with a
+        column dropped here, or listed in ``expand_drop_exceptions()``."""
+        op, table = step.op, step.table
+        if op.name not in classify.CONSTRAINT_DROPS or step.fresh or table in self.dropped_tables:
+            return None
+        cname = classify.constraint_name(op)
+        if any(t == table and c and (cname is None or c in cname) for t, c in self.dropped_columns):
+            return None  # goes with the column drop
+        if op.name == "drop_index":
+            if self.excepted("Index", table):
+                return None
+        elif self.excepted("Constraint", cname):
+            return None
+        kind = classify.constraint_kind(op, cname)
+        recreated = any(classify.creates_constraint(o, kind) and (o.table == table or (
+            cname and o.args and o.args[0] == cname)) for o in self.later(step))
+        return ConstraintDrop(cname, kind, recreated)
+
+    def primary_key_swap(self, step: Step) -> bool:
+        """A primary key created after the same upgrade() dropped the table's
+        primary key: MySQL rebuilds in place and keeps DML running."""
+        return any(o.name == "drop_constraint" and o.table == step.table
+                   and classify.constraint_kind(o, classify.constraint_name(o)) == "primary"
+                   for o in self.earlier(step))
+
+    def on_added_columns(self, step: Step) -> bool:
+        """A constraint created on columns added earlier in this upgrade(): there
+        are no rows to scan and no N-1 writer."""
+        cols = {c for t, c in step.added_before if t == step.table}
+        src = classify.constrained_columns(step.op)
+        return isinstance(src, (list, tuple)) and bool(src) and all(c in cols for c in src)
+
+
+class MigrationAnalysis:
+    """Per-run migration state: the judged migrations, the model indexes, the
+    project's exception lists, contract/expand context and column history."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self._by_root: dict[str, dict[str, Migration]] = {}
+
+    # -- which migrations are judged ---------------------------------------------
+
+    @cached_property
+    def migrations(self) -> tuple[MigrationFile, ...]:
+        """Every migration with an ``upgrade()``, by path; in diff mode not those
+        whose ``upgrade()`` (and the helpers it calls) did not change: an edit
+        outside ``upgrade()`` (or to its comments) is not judged."""
+        out = []
+        for path, facts in sorted(self.ctx.head.items()):
+            mig = facts.migration
+            if mig is None or not mig.has_upgrade or self.upgrade_unchanged(path):
+                continue
+            out.append(MigrationFile(self, path, mig))
+        return tuple(out)
+
+    @cached_property
+    def schema_migrations(self) -> tuple[MigrationFile, ...]:
+        """The judged migrations whose operations change a live schema: not the
+        initial migration of a tree, not a data-migrations directory."""
+        return tuple(f for f in self.migrations if not f.initial and not f.data_dir)
+
+    def base_migration(self, path: str) -> Migration | None:
+        """In diff mode, the base version of an existing migration; None otherwise."""
+        ctx = self.ctx
+        if ctx.diff is None:
+            return None
+        ch = ctx.diff.changes.get(path)
+        if ch is None or ch.status == "A" or not ctx.base or path not in ctx.base:
+            return None
+        return ctx.base[path].migration
+
+    def upgrade_unchanged(self, path: str) -> bool:
+        """In diff mode, an existing migration whose upgrade() did not change."""
+        old = self.base_migration(path)
+        return old is not None and old.upgrade_code == self.ctx.head[path].migration.upgrade_code
+
+    # -- the versions tree -------------------------------------------------------
+
+    def migrations_by_revision(self, root: str) -> dict[str, Migration]:
+        """revision -> Migration of one ``.../versions`` tree."""
+        if root not in self._by_root:
+            out = {}
+            prefix = root + "/"
+            for p, facts in self.ctx.head.items():
+                if facts.migration is not None and p.startswith(prefix) and facts.migration.revision:
+                    out[facts.migration.revision] = facts.migration
+            self._by_root[root] = out
+        return self._by_root[root]
+
+    def _inherited_labels(self, path: str, test) -> bool:
+        """Does the migration, or an ancestor along down_revision in its tree,
+        carry branch labels that pass ``test``?"""
+        by_rev = self.migrations_by_revision(versions_root(path))
+        seen = set()
+        todo = [self.ctx.head[path].migration]
+        while todo:
+            m = todo.pop()
+            if test(m.branch_labels):
+                return True
+            for rev in m.down_revisions:
+                if rev not in seen and rev in by_rev:
+                    seen.add(rev)
+                    todo.append(by_rev[rev])
+        return False
+
+    # -- contract and expand -----------------------------------------------------
+
+    @cached_property
+    def project_exceptions(self) -> frozenset:
+        """Exception lists the project keeps in its own migration tests."""
+        found = set()
+        for facts in self.ctx.head.values():
+            found.update(facts.extra.get("migration_exceptions", ()))
+        return frozenset(found)
+
+    def _listed(self, path: str) -> bool:
+        mig = self.ctx.head[path].migration
+        name = stem(path)
+        for entry in self.project_exceptions:
+            if isinstance(entry, int):
+                m = re.match(r"^(\d+)_", name)
+                if m and int(m.group(1)) == entry:
+                    return True
+            elif entry and (entry == mig.revision or name.startswith(entry + "_") or entry == name):
+                return True
+        return False
+
+    def contract_context(self, path: str) -> bool:
+        """Is this migration allowed to contract? Decided by where it lives, its
+        branch and what the project declared, never by what it does."""
+        parts = path.split("/")
+        if "contract" in parts or "contract_repo" in parts:
+            return True
+        name = stem(path)
+        if glance_contract(name):
+            return True
+        cfg = self.ctx.config
+        if any(fnmatch.fnmatch(path, g) for g in cfg.contract_paths):
+            return True
+        mig = self.ctx.head[path].migration
+        if mig.revision and "contract" in mig.revision:
+            return True
+        if any(a in (path, mig.revision, name) for a in cfg.allowed_migrations):
+            return True
+        if self._listed(path):
+            return True
+        # branch labels, inherited along down_revision within the same versions tree
+        return self._inherited_labels(path, labels_contract)
+
+    def expand_context(self, path: str) -> bool:
+        parts = path.split("/")
+        if "expand" in parts or "expand_repo" in parts or _GLANCE_EXPAND.search(stem(path)):
+            return True
+        return self._inherited_labels(path, labels_expand)
+
+    # -- models ------------------------------------------------------------------
+
+    @cached_property
+    def models(self) -> ModelIndex:
+        """What the head tree's models map."""
+        return ModelIndex(_models(self.ctx.head))
+
+    @cached_property
+    def base_models(self) -> ModelIndex | None:
+        """What the base tree's models map (unchanged model files read at head);
+        None in full-tree mode."""
+        ctx = self.ctx
+        if ctx.diff is None:
+            return None
+        merged = {}
+        for p, f in ctx.head.items():
+            if "models" not in f.extra:
+                continue
+            ch = ctx.diff.changes.get(p)
+            if ch is None:
+                merged[p] = f
+            elif ch.status != "A" and ctx.base and p in ctx.base:
+                merged[p] = ctx.base[p]
+        return ModelIndex(_models(merged))
+
+    def mapping_severity(self, kind: str, table, column=None) -> tuple[str | None, str]:
+        """(severity override or None, why) for a drop of a table (``kind``
+        "table") or column, from whether the models map it."""
+        head, base = self.models, self.base_models
+
+        def state(idx):
+            return idx.table(table) if kind == "table" else idx.column(table, column)
+
+        h = state(head)
+        if base is not None:
+            b = state(base)
+            if b == "yes":
+                return None, " (the previous code maps it)"
+            if h == "yes":
+                return None, " (the models still map it)"
+            if b == "no" and h == "no":
+                return "info", "the models no longer map it: verify the previous release did not either"
+            return None, ""
+        if h == "yes":
+            return None, " (the models still map it)"
+        if h == "no":
+            return "info", "the current models no longer map it: verify the previous release did not either"
+        return None, ""
+
+    # -- column history ----------------------------------------------------------
+
+    def prior_type(self, path: str, table, column):
+        """The column's type before this migration: the nearest ancestor (along
+        down_revision) that created, added or retyped it; None if unknown."""
+        if not table or not column:
+            return None
+        by_rev = self.migrations_by_revision(versions_root(path))
+        todo = list(self.ctx.head[path].migration.down_revisions)
+        seen = set()
+        while todo and len(seen) < 2000:
+            rev = todo.pop(0)
+            if rev in seen or rev not in by_rev:
+                continue
+            seen.add(rev)
+            m = by_rev[rev]
+            for op in reversed(m.ops):
+                if op.table != table:
+                    continue
+                if op.name in classify.ALTER_COLUMN and classify.op_column(op)[1] == column and op.get("type_"):
+                    return op.get("type_")
+                if op.name in classify.ADD_COLUMN and classify.op_column(op)[1] == column:
+                    return op.get("type_")
+                if op.name in ("create_table", "create_table_if_not_exists", "table_def"):
+                    t = dict(op.get("coltypes") or ()).get(column)
+                    if t is not None or op.name != "table_def":
+                        return t
+            todo.extend(m.down_revisions)
+        return None
+
+
+def _models(facts_by_path: dict) -> list:
+    return [f.extra["models"] for f in facts_by_path.values() if "models" in f.extra]

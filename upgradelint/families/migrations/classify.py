@@ -1,0 +1,174 @@
+"""What kind of change one migration operation is: the names it touches, the
+verdict on a column type change, the kind of a dropped constraint. Pure
+functions of ``MigrationOp`` facts (no context)."""
+
+from __future__ import annotations
+
+CREATE_TABLE = ("create_table", "create_table_if_not_exists")
+DROP_TABLE = ("drop_table", "drop_table_if_exists")
+RENAME_TABLE = ("rename_table", "rename_table_if_exists")
+ALTER_COLUMN = ("alter_column", "alter_column_if_exists")
+ADD_COLUMN = ("add_column", "add_column_if_not_exists")
+CONSTRAINT_DROPS = ("drop_constraint", "drop_index", "remove_foreign_keys", "remove_fks_from_table")
+
+
+def op_column(op) -> tuple[str | None, str | None]:
+    """(table, column) an op names; batch ops carry the column first."""
+    if op.receiver == "batch":
+        c = op.args[0] if op.args else None
+    else:
+        c = op.args[1] if len(op.args) > 1 else None
+    if op.name == "add_column" and op.get("column"):
+        c = op.get("column")
+    return op.table, c if isinstance(c, str) else None
+
+
+def adds_column(op) -> bool:
+    """An ``add_column`` in any spelling (raw SQL ``ADD COLUMN`` included)."""
+    return op.name == "add_column" or (op.name == "add_column_if_not_exists" and op.receiver != "sql")
+
+
+def str_arg(op, pos: int, default=None):
+    """The op's evaluated positional argument ``pos`` when it is a string, else ``default``."""
+    return op.args[pos] if len(op.args) > pos and isinstance(op.args[pos], str) else default
+
+
+# -- column types ------------------------------------------------------------------
+
+_STRING_TYPES = {"string", "varchar", "unicode", "char", "nvarchar", "nchar", "text", "unicodetext", "mediumtext",
+                 "longtext", "tinytext"}
+_UNBOUNDED = {"text", "unicodetext", "mediumtext", "longtext"}
+_INT_TYPES = {"smallinteger": 2, "smallint": 2, "tinyint": 1, "integer": 4, "int": 4, "biginteger": 8, "bigint": 8}
+_TIME_TYPES = {"datetime", "timestamp", "date", "time"}
+
+
+def type_family(t) -> str | None:
+    if not t:
+        return None
+    n = t[0].lower()
+    if n in _STRING_TYPES:
+        return "string"
+    if n in _INT_TYPES:
+        return "int"
+    if n in _TIME_TYPES:
+        return "time"
+    if n in ("boolean", "bool"):
+        return "bool"
+    if n in ("enum",):
+        return "enum"
+    if n in ("float", "numeric", "decimal", "double"):
+        return "number"
+    return n
+
+
+def type_length(t):
+    if not t:
+        return None
+    n = t[0].lower()
+    if n in _UNBOUNDED:
+        return float("inf")
+    if n in _INT_TYPES:
+        return _INT_TYPES[n]
+    if t[1] and isinstance(t[1][0], int):
+        return t[1][0]
+    return None
+
+
+def fmt_type(t) -> str:
+    if not t:
+        return "?"
+    return f"{t[0]}({', '.join(repr(p) if isinstance(p, str) else str(p) for p in t[1])})" if t[1] else t[0]
+
+
+def retype_verdict(old, new) -> tuple[str | None, str]:
+    """(severity or None for no finding, variant) for a column type change."""
+    if new is None:
+        return "warning", "retype_unknown"
+    if old is None:
+        return "warning", "retype_unknown"
+    fo, fn = type_family(old), type_family(new)
+    if fo != fn:
+        return "error", "retype_family"
+    if fo == "enum":
+        o, n = [p for p in old[1] if isinstance(p, str)], [p for p in new[1] if isinstance(p, str)]
+        if o and n and n[: len(o)] == o:
+            return None, ""  # values appended at the end
+        if o and n and set(o) <= set(n):
+            return "warning", "retype_enum"
+        return "error", "retype_narrow" if o and n else "retype_unknown"
+    lo, ln = type_length(old), type_length(new)
+    if lo is not None and ln is not None:
+        if ln < lo:
+            return "error", "retype_narrow"
+        if ln == lo and old[0].lower() == new[0].lower():
+            return None, ""
+        return "warning", "retype_widen"
+    if old == new:
+        return None, ""
+    return "warning", "retype_same_family"
+
+
+def crosses_utf8mb4_limit(old, new) -> bool:
+    """A string widened across 255 bytes in utf8mb4 (63 -> 64+ characters), which
+    MySQL cannot do in place."""
+    lo, ln = type_length(old), type_length(new)
+    return type_family(old) == "string" and lo is not None and ln is not None and lo <= 63 < ln
+
+
+# -- constraints ---------------------------------------------------------------------
+
+_CREATES = {
+    "index": ("create_index",),
+    "unique": ("create_unique_constraint", "create_index"),
+    "foreignkey": ("create_foreign_key",),
+    "primary": ("create_primary_key",),
+    "check": ("create_check_constraint",),
+    None: ("create_index", "create_unique_constraint", "create_foreign_key", "create_primary_key",
+           "create_check_constraint"),
+}
+
+
+def constraint_name(op) -> str | None:
+    """The name a constraint or index drop names (neutron's ``remove_foreign_keys``
+    helpers name none)."""
+    if op.name.startswith("remove_f"):
+        return None
+    return op.args[0] if op.args and isinstance(op.args[0], str) else None
+
+
+def constraint_kind(op, cname) -> str | None:
+    """index / foreignkey / unique / primary / check, from the op, its ``type_``
+    or the constraint's name; None when unknown."""
+    if op.name == "drop_index":
+        return "index"
+    if op.name.startswith("remove_f"):
+        return "foreignkey"
+    t = op.get("type_")
+    if t is None and op.receiver != "batch" and len(op.args) > 2 and isinstance(op.args[2], str):
+        t = op.args[2]
+    t = {"foreignkey": "foreignkey", "unique": "unique", "primary": "primary", "check": "check",
+         "index": "index"}.get(t if isinstance(t, str) else "", None)
+    if t is None and cname:
+        low = cname.lower()
+        if "fk" in low or "ibfk" in low or low.endswith("_fkey"):
+            return "foreignkey"
+        if low == "primary" or low.endswith("_pkey"):
+            return "primary"
+        if low.startswith(("uniq", "uc_", "uq_")) or low.endswith(("_uc", "_key")):
+            return "unique"
+        if low.startswith(("ix_", "idx_")) or low.endswith(("_idx", "_index")):
+            return "index"
+    return t
+
+
+def creates_constraint(op, kind) -> bool:
+    """Does ``op`` create a constraint (or index) of ``kind``?"""
+    return op.name in _CREATES.get(kind, ())
+
+
+def constrained_columns(op):
+    """The local columns of a ``create_foreign_key`` / ``create_unique_constraint``
+    (batch ops carry no table argument); None when not known."""
+    shift = 1 if op.receiver == "batch" else 0
+    pos = (3 if op.name == "create_foreign_key" else 2) - shift
+    return op.args[pos] if len(op.args) > pos else None

@@ -1,0 +1,279 @@
+"""Facts extraction for the migrations family: a migration script's operations,
+labels and declared exceptions; the tables and columns model modules map; the
+exception lists the project's migration tests keep."""
+
+from __future__ import annotations
+
+import re
+
+from upgradelint.core.lazy import cst
+
+from upgradelint.core.cst.static import UNKNOWN, dotted, evaluate, kwarg, module_constants, positional
+from upgradelint.core.cst.walk import fast_visit
+from upgradelint.core.paths import is_test_path
+from upgradelint.families.migrations.collector import op_collector
+from upgradelint.families.migrations.expressions import last_name, strings
+from upgradelint.families.migrations.facts import EXCEPTION_NAMES, Migration, is_model_module
+
+
+def _op_names(module: cst.Module) -> set[str]:
+    names = {"op", "alembic.op"}
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.ImportFrom) and dotted(small.module) == "alembic" and \
+                        not isinstance(small.names, cst.ImportStar):
+                    for alias in small.names:
+                        if alias.name.value == "op" and alias.asname is not None:
+                            names.add(alias.asname.name.value)
+    return names
+
+
+_MODEL_IMPORT = re.compile(r"^[a-z_]+(\.[a-z_]+)*\.(db(\.[a-z_]+)*\.models|objects)(\.|$)")
+
+
+def _model_imports(parsed) -> tuple:
+    out = []
+    for stmt in parsed.module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.ImportFrom) and small.module is not None and small.relative == ():
+                mod = dotted(small.module) or ""
+                names = [] if isinstance(small.names, cst.ImportStar) else [
+                    a.name.value for a in small.names if isinstance(a.name, cst.Name)]
+                full = [mod] + [f"{mod}.{n}" for n in names]
+                hit = next((m for m in full if _MODEL_IMPORT.match(m) and not m.startswith(("sqlalchemy", "alembic"))),
+                           None)
+                if hit:
+                    out.append((hit, parsed.span(small)))
+    return tuple(out)
+
+
+def extract(parsed, facts) -> None:
+    relpath = parsed.relpath
+    if is_test_path(relpath):
+        _extract_test_exceptions(parsed, facts)
+        return
+    module = parsed.module
+    funcs = {s.name.value: s for s in module.body if isinstance(s, cst.FunctionDef)}
+    if "upgrade" not in funcs:
+        if is_model_module(relpath, parsed.text):
+            _extract_models(parsed, facts)
+        return
+    names = module_constants(module)
+    revision = evaluate(names.get("revision"), names)
+    collector = op_collector()(parsed, funcs, names, _op_names(module))
+    collector.run(funcs["upgrade"], None)
+    exceptions = _declared_exceptions(parsed, funcs, names)
+    code = " ".join(_body_code(module, funcs[f]) for f in collector_order(collector, funcs))
+    facts.migration = Migration(
+        revision=revision if isinstance(revision, str) else None,
+        down_revisions=strings(names.get("down_revision"), names),
+        branch_labels=strings(names.get("branch_labels"), names),
+        depends_on=strings(names.get("depends_on"), names),
+        has_upgrade=True,
+        ops=tuple(collector.ops),
+        exceptions=exceptions,
+        upgrade_span=parsed.span(funcs["upgrade"].name),
+        upgrade_code=code,
+        model_imports=_model_imports(parsed),
+    )
+    # '# noqa: UPG3nn  reason' on the def upgrade line covers the whole upgrade()
+    facts.suppression_anchors = ((facts.migration.upgrade_span.line, "UPG3"),)
+
+
+def _declared_exceptions(parsed, funcs, names) -> dict:
+    """neutron's ``expand_drop_exceptions()`` / ``contract_creation_exceptions()``:
+    function name -> {"docstring": bool, "entries": {kind: names or None}, "span"}."""
+    exceptions = {}
+    for fname in ("expand_drop_exceptions", "contract_creation_exceptions"):
+        fn = funcs.get(fname)
+        if fn is None:
+            continue
+        entries: dict = {}
+        for ret in _returns(fn):
+            if isinstance(ret, cst.Dict):
+                for el in ret.elements:
+                    if not isinstance(el, cst.DictElement):
+                        continue
+                    kind = (dotted(el.key) or "?").rsplit(".", 1)[-1]
+                    val = evaluate(el.value, names)
+                    if isinstance(val, (list, tuple)) and all(isinstance(x, str) for x in val):
+                        entries[kind] = tuple(val)
+                    else:
+                        entries[kind] = None  # present, but not statically known
+            else:
+                entries["?"] = None
+        exceptions[fname] = {"docstring": fn.get_docstring() is not None, "entries": entries,
+                             "span": parsed.span(fn.name)}
+    return exceptions
+
+
+def _body_code(module, fn: cst.FunctionDef) -> str:
+    """Normalised code of a function without its docstring and comments."""
+    from upgradelint.core.cst.static import normalized_code
+
+    body = list(fn.body.body) if isinstance(fn.body, cst.IndentedBlock) else [fn.body]
+    if body and fn.get_docstring() is not None:
+        body = body[1:]
+    return fn.name.value + ": " + " ; ".join(normalized_code(module, s) for s in body)
+
+
+def collector_order(collector, funcs) -> list[str]:
+    """upgrade() and the helpers it reaches, in a stable order."""
+    seen = ["upgrade"]
+    calls = {}
+    for name, fn in funcs.items():
+        found = set()
+
+        class V(cst.CSTVisitor):
+            def visit_Call(self, node):
+                if isinstance(node.func, cst.Name) and node.func.value in funcs:
+                    found.add(node.func.value)
+
+        fast_visit(fn.body, V())
+        calls[name] = found
+    i = 0
+    while i < len(seen):
+        for c in sorted(calls.get(seen[i], ())):
+            if c not in seen:
+                seen.append(c)
+        i += 1
+    return seen
+
+
+def _returns(fn: cst.FunctionDef):
+    out = []
+
+    class V(cst.CSTVisitor):
+        def visit_Return(self, node: cst.Return) -> None:
+            if node.value is not None:
+                out.append(node.value)
+
+    fast_visit(fn.body, V())
+    return out
+
+
+# -- models -------------------------------------------------------------------
+
+def _column_name(call: cst.Call, attr: str | None, names) -> str | None:
+    if last_name(call.func) not in ("Column", "mapped_column"):
+        return None
+    args = positional(call)
+    if args:
+        v = evaluate(args[0], names)
+        if isinstance(v, str):
+            return v
+    v = evaluate(kwarg(call, "name"), names) if kwarg(call, "name") is not None else UNKNOWN
+    if isinstance(v, str):
+        return v
+    return attr
+
+
+def _extract_models(parsed, facts) -> None:
+    """Mapped tables and columns: ``{"classes": {cls: (table|None, columns, bases)},
+    "tables": {table: columns}, "removed_tables": (...), "removed_columns": ((t, c), ...)}``."""
+    module = parsed.module
+    names = module_constants(module)
+    classes = {}
+    tables = {}
+    for stmt in module.body:
+        if isinstance(stmt, cst.ClassDef):
+            table = None
+            cols = []
+            for item in stmt.body.body:
+                if isinstance(item, cst.SimpleStatementLine):
+                    for small in item.body:
+                        target, value = None, None
+                        if isinstance(small, cst.Assign) and len(small.targets) == 1 and \
+                                isinstance(small.targets[0].target, cst.Name):
+                            target, value = small.targets[0].target.value, small.value
+                        elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                            target, value = small.target.value, small.value
+                        if target is None or value is None:
+                            continue
+                        if target == "__tablename__":
+                            v = evaluate(value, names)
+                            table = v if isinstance(v, str) else None
+                        elif isinstance(value, cst.Call):
+                            c = _column_name(value, target, names)
+                            if c:
+                                cols.append(c)
+                elif isinstance(item, cst.FunctionDef) and any(
+                        last_name(d.decorator if not isinstance(d.decorator, cst.Call) else d.decorator.func)
+                        == "declared_attr" for d in item.decorators):
+                    for ret in _returns(item):
+                        if isinstance(ret, cst.Call) and _column_name(ret, item.name.value, names):
+                            cols.append(_column_name(ret, item.name.value, names))
+            bases = tuple(b for b in (last_name(a.value) for a in stmt.bases) if b)
+            classes[stmt.name.value] = (table, tuple(cols), bases)
+        elif isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call) and \
+                        last_name(small.value.func) == "declarative_base" and len(small.targets) == 1 and \
+                        isinstance(small.targets[0].target, cst.Name):
+                    # BASE = declarative_base(cls=_NovaAPIBase): BASE stands for its cls
+                    cls_arg = kwarg(small.value, "cls")
+                    bases_of = (last_name(cls_arg),) if cls_arg is not None and last_name(cls_arg) else ()
+                    classes[small.targets[0].target.value] = (None, (), bases_of or ("<declarative>",))
+                elif isinstance(small, cst.Assign) and isinstance(small.value, cst.Call) and \
+                        last_name(small.value.func) == "Table":
+                    args = positional(small.value)
+                    t = evaluate(args[0], names) if args else UNKNOWN
+                    if isinstance(t, str):
+                        tables[t] = tuple(c for c in (_column_name(a, None, names) for a in args[1:]
+                                                      if isinstance(a, cst.Call)) if c)
+    removed_tables = evaluate(names.get("REMOVED_TABLES"), names) if "REMOVED_TABLES" in names else ()
+    removed_columns = evaluate(names.get("REMOVED_COLUMNS"), names) if "REMOVED_COLUMNS" in names else ()
+    if "REMOVED_TABLES" in names and removed_tables is UNKNOWN:
+        removed_tables = _set_literal(names["REMOVED_TABLES"], names)
+    if "REMOVED_COLUMNS" in names and removed_columns is UNKNOWN:
+        removed_columns = _set_literal(names["REMOVED_COLUMNS"], names)
+    out = {
+        "classes": classes,
+        "tables": tables,
+        "removed_tables": tuple(x for x in (removed_tables or ()) if isinstance(x, str)),
+        "removed_columns": tuple(tuple(x) for x in (removed_columns or ())
+                                 if isinstance(x, (tuple, list)) and len(x) == 2),
+    }
+    if classes or tables or out["removed_tables"] or out["removed_columns"]:
+        facts.extra["models"] = out
+
+
+def _set_literal(node, names):
+    if isinstance(node, cst.Set):
+        vals = [evaluate(el.value, names) for el in node.elements]
+        return tuple(v for v in vals if v is not UNKNOWN)
+    return ()
+
+
+# -- the project's own exception lists ---------------------------------------
+
+def _extract_test_exceptions(parsed, facts) -> None:
+    found: list = []
+
+    class V(cst.CSTVisitor):
+        def visit_Assign(self, node: cst.Assign) -> None:
+            for t in node.targets:
+                name = t.target.value if isinstance(t.target, cst.Name) else None
+                if name in EXCEPTION_NAMES:
+                    _literals(node.value, found)
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+            if isinstance(node.target, cst.Name) and node.target.value in EXCEPTION_NAMES and node.value is not None:
+                _literals(node.value, found)
+
+    fast_visit(parsed.module, V())
+    if found:
+        facts.extra["migration_exceptions"] = tuple(dict.fromkeys(found))
+
+
+def _literals(node, out: list) -> None:
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        for el in node.elements:
+            v = evaluate(el.value)
+            if isinstance(v, (str, int)) and not isinstance(v, bool):
+                out.append(v)
+            elif isinstance(el.value, cst.BinaryOperation):  # INIT_VERSION + 1 and the like
+                continue

@@ -1,0 +1,208 @@
+"""UPG304 retype-narrow-or-not-null: a column type narrowed or changed, or a column made NOT NULL (or nullable)."""
+
+from __future__ import annotations
+
+from upgradelint.core.rule import Context, Invalid, Rule, Valid
+from upgradelint.families.migrations.analysis import MigrationAnalysis, MigrationFile, Step
+from upgradelint.families.migrations.classify import ALTER_COLUMN, crosses_utf8mb4_limit, fmt_type, retype_verdict
+from upgradelint.families.migrations.report import report
+
+
+class RetypeNarrowOrNotNull(Rule):
+    """
+    ## What it does
+    Checks `alter_column` (alembic, batch, neutron `alter_column_if_exists`),
+    sqlalchemy-migrate `col.alter(...)` and raw `MODIFY` / `ALTER COLUMN ... TYPE`
+    / `SET NOT NULL` in `upgrade()` outside a contract phase:
+
+    - a change of type family (String to Integer, Boolean to Integer) or a
+      narrowing (String(255) to String(64)): error;
+    - a widening of a string (String(60) to String(255)): warning, noting the
+      MySQL table copy when the change crosses 255 bytes (utf8mb4: 63
+      characters);
+    - a new type without `existing_type` (nothing to compare): warning;
+    - `nullable=False`: error; `nullable=True`: info.
+
+    Changes of `existing_*`, `server_default` or `comment` only, Enum values
+    appended at the end and alters of columns added in the same file are not
+    reported.
+
+    ## Why is this bad?
+    N-1 services bind values of the old type and length: a narrowed column
+    truncates or rejects them, a new type family breaks their binds and reads.
+    `NOT NULL` makes every N-1 INSERT that omits the column (or writes NULL)
+    fail. Most type changes also make MySQL copy the table with writes blocked.
+
+    ## Example
+    See below.
+
+    ## Use instead
+    See below.
+
+    ## How to allow
+    Make the change in steps: add a new column of the new type, backfill it with
+    an online data migration, switch the code, drop the old one later. For
+    `NOT NULL`, first ship a release that always writes the column (and a
+    server default). The project's exception lists (cinder
+    `DROP_ALTER_EXCEPTIONS` has exactly such entries), the contract phase,
+    config and `# noqa: UPG304  <reason>` allow it.
+    `# upgradelint: allow-contract[UPG304] <reason>` on the statement (or on a
+    comment line just above it) works as well.
+
+    ## Fix safety
+    No automatic fix.
+
+    ## References
+    - MySQL online DDL operations: https://dev.mysql.com/doc/refman/8.0/en/innodb-online-ddl-operations.html
+    - cinder, rolling upgrades: https://docs.openstack.org/cinder/latest/contributor/rolling.upgrades.html
+    """
+
+    code = "UPG304"
+    name = "retype-narrow-or-not-null"
+    message = "alter of '{table}.{column}' in upgrade() breaks N-1 services"
+    messages = {
+        "retype_family": "'{table}.{column}' changes type {old} -> {new} in upgrade(): N-1 services bind the old "
+                         "type and MySQL copies the table; add a new column and migrate data online",
+        "retype_narrow": "'{table}.{column}' narrows {old} -> {new} in upgrade(): N-1 writes are truncated or "
+                         "rejected; add a new column and migrate data online",
+        "retype_enum": "'{table}.{column}' reorders Enum values {old} -> {new}: MySQL copies the table; "
+                       "append new values at the end",
+        "retype_widen": "'{table}.{column}' widens {old} -> {new} in upgrade(){note}; check the lock in the "
+                        "release note or add '# noqa: UPG304  reason'",
+        "retype_unknown": "'{table}.{column}' changes type to {new} in upgrade() and the old type is unknown: a "
+                          "narrowing breaks N-1 writes and most type changes copy the table; give existing_type",
+        "retype_same_family": "'{table}.{column}' changes type {old} -> {new} in upgrade(): MySQL copies the table "
+                              "and blocks writes; release-note the lock or add '# noqa: UPG304  reason'",
+        "not_null": "'{table}.{column}' made NOT NULL in upgrade(): N-1 services that omit it or write NULL fail; "
+                    "backfill online and add a server_default first",
+        "nullable": "'{table}.{column}' made nullable in upgrade(): N-1 readers may not expect NULL",
+    }
+    severity = "error"
+    INVALID = [
+        Invalid(
+            """
+            from alembic import op
+            import sqlalchemy as sa
+
+            revision = '4a5b6c7d8e9f'
+            down_revision = 'b8660621f1b9'
+
+
+            def upgrade():
+                op.alter_column('volumes', 'use_quota', existing_type=sa.Boolean,  # expect: UPG304
+                                nullable=False)
+            """,
+            path="cinder/db/migrations/versions/4a5b6c7d8e9f_use_quota_not_null.py",
+        ),
+        Invalid(
+            """
+            from alembic import op
+            import sqlalchemy as sa
+
+            revision = '5b6c7d8e9f0a'
+            down_revision = '4a5b6c7d8e9f'
+
+
+            def upgrade():
+                with op.batch_alter_table('tags') as batch_op:
+                    batch_op.alter_column('tag', type_=sa.String(32),  # expect: UPG304
+                                          existing_type=sa.String(60))
+            """,
+            path="cinder/db/migrations/versions/5b6c7d8e9f0a_narrow_tag.py",
+        ),
+        Invalid(
+            """
+            import sqlalchemy as sa
+
+            revision = '6c7d8e9f0a1b'
+            down_revision = '5b6c7d8e9f0a'
+
+
+            def upgrade():
+                volumes = sa.Table('volumes', sa.MetaData(), autoload_with=None)
+                volumes.c.bootable.alter(type=sa.Integer)  # expect: UPG304
+            """,
+            path="cinder/db/migrations/versions/6c7d8e9f0a1b_bootable_int.py",
+        ),
+        Invalid(
+            """
+            from alembic import op
+
+            revision = '7d8e9f0a1b2c'
+            down_revision = '6c7d8e9f0a1b'
+
+
+            def upgrade():
+                op.execute('ALTER TABLE networks MODIFY mtu INTEGER NOT NULL')  # expect: UPG304
+            """,
+            path="cinder/db/migrations/versions/7d8e9f0a1b2c_mtu.py",
+        ),
+    ]
+    VALID = [
+        Valid(
+            """
+            from alembic import op
+            import sqlalchemy as sa
+
+            revision = '4a5b6c7d8e9f'
+            down_revision = 'b8660621f1b9'
+
+
+            def upgrade():
+                op.alter_column('volumes', 'display_name', existing_type=sa.String(255),
+                                server_default='', comment='shown in the dashboard')
+            """,
+            path="cinder/db/migrations/versions/4a5b6c7d8e9f_comment.py",
+        ),
+        Valid(
+            """
+            from alembic import op
+            import sqlalchemy as sa
+
+            revision = '5b6c7d8e9f0a'
+            down_revision = '4a5b6c7d8e9f'
+
+
+            def upgrade():
+                op.add_column('volumes', sa.Column('cluster', sa.String(64), nullable=True))
+                op.alter_column('volumes', 'cluster', nullable=False, server_default='default')
+            """,
+            path="cinder/db/migrations/versions/5b6c7d8e9f0a_cluster.py",
+        ),
+    ]
+
+    def check(self, ctx: Context):
+        a = ctx.analysis(MigrationAnalysis)
+        for f in a.schema_migrations:
+            if f.contract:
+                continue
+            for step in f.steps:
+                op = step.op
+                if op.name not in ALTER_COLUMN or step.fresh or step.column_added:
+                    continue
+                self._retype(ctx, a, f, step)
+                nullable = op.get("nullable", "unset")
+                if nullable is False and op.get("existing_nullable") is not False:
+                    report(ctx, self, f.path, op.span, step.qualified, "not_null", "error", table=step.shown_table,
+                           column=step.shown_column)
+                elif nullable is True and op.get("existing_nullable") is not True:
+                    report(ctx, self, f.path, op.span, step.qualified, "nullable", "info", table=step.shown_table,
+                           column=step.shown_column)
+
+    def _retype(self, ctx: Context, a: MigrationAnalysis, f: MigrationFile, step: Step) -> None:
+        """A type change: judged against the type before (``existing_type=``, or
+        the migration that last created, added or retyped the column)."""
+        op = step.op
+        if op.has("type_") and op.get("type_") != op.get("existing_type", -1):
+            old, new = op.get("existing_type") or a.prior_type(f.path, step.table, step.column), op.get("type_")
+            sev, variant = retype_verdict(old, new)
+            if sev is None:
+                return
+            note = ""
+            if variant == "retype_widen" and crosses_utf8mb4_limit(old, new):
+                note = "; crosses 255 bytes in utf8mb4: MySQL copies the table and blocks writes"
+            report(ctx, self, f.path, op.span, step.qualified, variant, sev, table=step.shown_table,
+                   column=step.shown_column, old=fmt_type(old), new=fmt_type(new), note=note)
+        elif op.get("sql") == "MODIFY" and not op.has("type_"):
+            report(ctx, self, f.path, op.span, step.qualified, "retype_unknown", "warning", table=step.shown_table,
+                   column=step.shown_column, old="?", new="?", note="")
