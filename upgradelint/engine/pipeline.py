@@ -8,6 +8,7 @@ rules over the facts -> suppressions, selection and diff scope -> findings."""
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 
 from upgradelint.engine import config as config_mod
@@ -93,15 +94,13 @@ def wanted_families(relpath: str, text: str) -> tuple:
 
 
 class FactStore:
-    """Facts for many files at once: cache first, then parallel extraction
-    (one pool of workers for the whole run, started on first need)."""
+    """Facts for many files at once: cache first, then parallel extraction."""
 
     def __init__(self, use_cache: bool, jobs: int | None, memo: bool = False):
         self.cache = FactCache(use_cache)
         self.jobs = jobs or os.cpu_count() or 1
         # flake8 asks file by file in one process: keep facts unpickled between calls
         self.memo = _PROCESS_FACTS if memo else None
-        self._pool, self._pool_size = None, 0
 
     def facts_for(self, texts: dict[str, tuple[str, bytes]], quick: bool = False) -> dict[str, FileFacts]:
         """texts: relpath -> (text, raw bytes[, wanting families]), already
@@ -155,14 +154,16 @@ class FactStore:
         out: list = [None] * len(todo)
         theirs = []
         for i, item in enumerate(todo):
-            if self.cache.claim(keys[i]):
-                try:
+            if not self.cache.claim(keys[i]):
+                theirs.append(i)
+                continue
+            try:  # another may have published it since this process last looked
+                out[i] = self.cache.get_many([keys[i]]).get(keys[i])
+                if out[i] is None:
                     out[i] = _extract_job(item)[1]
                     self.cache.put_many({keys[i]: out[i]})
-                finally:
-                    self.cache.release([keys[i]])
-            else:
-                theirs.append(i)
+            finally:
+                self.cache.release([keys[i]])
         polls = 0
         while theirs:
             got = self.cache.get_many([keys[i] for i in theirs])
@@ -170,9 +171,13 @@ class FactStore:
                 if keys[i] in got:
                     out[i] = got[keys[i]]
                 elif polls % 100 == 99 and self.cache.claim(keys[i]):  # its holder is gone: ours now
-                    out[i] = _extract_job(todo[i])[1]
-                    self.cache.put_many({keys[i]: out[i]})
-                    self.cache.release([keys[i]])
+                    try:
+                        out[i] = self.cache.get_many([keys[i]]).get(keys[i])
+                        if out[i] is None:
+                            out[i] = _extract_job(todo[i])[1]
+                            self.cache.put_many({keys[i]: out[i]})
+                    finally:
+                        self.cache.release([keys[i]])
             theirs = [i for i in theirs if out[i] is None]
             if theirs:
                 polls += 1
@@ -184,37 +189,25 @@ class FactStore:
         if self.jobs <= 1 or len(todo) < 2 or (
                 len(todo) < PARALLEL_MIN_FILES and sum(len(item[1]) for item in todo) < PARALLEL_MIN_BYTES):
             return [_extract_job(item)[1] for item in todo]
-        if self._pool is None and any(not item[3] for item in todo):
+        if "libcst" not in sys.modules and any(not item[3] for item in todo):
             import libcst  # noqa: F401 - imported once before the workers fork, not once in each
         order = sorted(range(len(todo)), key=lambda i: -len(todo[i][1]))  # largest first balances the workers
         out: list = [None] * len(todo)
-        for i, (_, facts) in zip(order, self._workers(len(todo)).map(_extract_job, [todo[i] for i in order],
-                                                                     chunksize=1)):
-            out[i] = facts
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        try:
+            mp = multiprocessing.get_context("fork")
+        except ValueError:  # no fork (Windows)
+            mp = multiprocessing.get_context()
+        # shut down before returning: a pool's threads alive at another fork (a second store in the same
+        # process, e.g. the report's) could leave that fork's workers holding their locks
+        with ProcessPoolExecutor(max_workers=min(self.jobs, len(todo)), mp_context=mp) as pool:
+            for i, (_, facts) in zip(order, pool.map(_extract_job, [todo[i] for i in order], chunksize=1)):
+                out[i] = facts
         return out
 
-    def _workers(self, n: int):
-        """A pool of min(jobs, n) workers or more, kept for the next batch
-        (the context files after the targets)."""
-        size = min(self.jobs, n)
-        if self._pool is not None and self._pool_size < size:
-            self._pool.shutdown()
-            self._pool = None
-        if self._pool is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            try:
-                mp = multiprocessing.get_context("fork")
-            except ValueError:  # no fork (Windows)
-                mp = multiprocessing.get_context()
-            self._pool, self._pool_size = ProcessPoolExecutor(max_workers=size, mp_context=mp), size
-        return self._pool
-
     def close(self):
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
         self.cache.close()
 
 
