@@ -377,3 +377,42 @@ def upgrade():
         "widgets.size": "error",  # BASEV2 names the table after the class
         "widgets.colour": "error",  # MysteryMixin may map it: unknown, so the default
     }
+
+
+# -- sqlalchemy-migrate repositories: scripts ordered by their number ---------------------
+
+def test_migrate_scripts_without_revision_variables_are_judged():
+    """sqlalchemy-migrate scripts carry no revision variables: the lowest number of a
+    repository is its initial script, every later one is judged."""
+    repo = "keystone/common/sql/migrate_repo/versions"
+    body = "import sqlalchemy as sql\n\n\ndef upgrade(migrate_engine):\n" \
+           "    meta = sql.MetaData(bind=migrate_engine)\n" \
+           "    user = sql.Table('user', meta, autoload=True)\n"
+    files = {
+        f"{repo}/067_kilo.py": body + "    user.c.legacy.drop()\n",
+        f"{repo}/068_placeholder.py": "def upgrade(migrate_engine):\n    pass\n",
+        f"{repo}/109_drop_extra.py": body + "    user.c.extra.drop()  # expect: UPG301\n",
+    }
+    out = run(files)
+    assert out.actual == out.expected, out.describe()
+
+
+def test_keystone_exception_lists_are_per_repository():
+    """keystone keeps one exception list per repository (the class's migrate_file):
+    contract's 13 does not allow expand 013."""
+    test = ("from keystone.common.sql import contract_repo, expand_repo\n\n\n"
+            "class Checkers:\n    migrate_file = None\n\n\n"
+            "class ExpandChecks(Checkers):\n    migrate_file = expand_repo.__file__\n    exceptions = [3]\n\n\n"
+            "class ContractChecks(Checkers):\n    migrate_file = contract_repo.__file__\n    exceptions = [13]\n")
+    body = "import sqlalchemy as sql\n\n\ndef upgrade(migrate_engine):\n" \
+           "    meta = sql.MetaData(bind=migrate_engine)\n" \
+           "    creds = sql.Table('credential', meta, autoload=True)\n"
+    repo = "keystone/common/sql/expand_repo/versions"
+    files = {
+        "keystone/tests/unit/test_sql_banned_operations.py": test,
+        f"{repo}/001_expand_initial_null_migration.py": "def upgrade(migrate_engine):\n    pass\n",
+        f"{repo}/003_expand_blob_nullable.py": body + "    creds.c.blob.alter(nullable=True)\n",
+        f"{repo}/013_expand_drop_hash.py": body + "    creds.c.key_hash.drop()  # expect: UPG301\n",
+    }
+    out = run(files)
+    assert out.actual == out.expected, out.describe()

@@ -12,26 +12,19 @@ operation stands on its own."""
 from __future__ import annotations
 
 import fnmatch
-import posixpath
 import re
 from dataclasses import dataclass
 from functools import cached_property
 
 from upgradelint.core.rule import Context
 from upgradelint.families.migrations import classify
-from upgradelint.families.migrations.facts import Migration, MigrationOp, versions_root
+from upgradelint.families.migrations.facts import Migration, MigrationOp
+from upgradelint.families.migrations.graph import RevisionGraph, stem
 from upgradelint.families.migrations.models import ModelIndex
 
 _GLANCE_CONTRACT = re.compile(r"(^|_)contract\d*(_|$)")
 _GLANCE_EXPAND = re.compile(r"(^|_)expand\d*(_|$)")
-_INITIAL_REVISIONS = {"8f2f1571d55b", "d67eeaabee36", "921e1a36b076", "27e647c0fad4", "liberty_initial",
-                      "INIT_VERSION"}
 _DATA_DIRS = ("data_migrations", "data_migration_repo")
-
-
-def stem(path: str) -> str:
-    """A migration file's name without directory and extension."""
-    return posixpath.splitext(path.rsplit("/", 1)[-1])[0]
 
 
 def labels_contract(labels) -> bool:
@@ -47,13 +40,6 @@ def labels_expand(labels) -> bool:
 def glance_contract(name: str) -> bool:
     """A glance-style ``<release>_contract01`` script name."""
     return bool(_GLANCE_CONTRACT.search(name))
-
-
-def is_initial(path: str, mig: Migration) -> bool:
-    """The first migration of a tree (it creates the schema: nothing to judge)."""
-    name = stem(path)
-    return (not mig.down_revisions or mig.revision in _INITIAL_REVISIONS or name in _INITIAL_REVISIONS
-            or name.endswith("_initial") or name == "initial" or "_initial_" in name)
 
 
 @dataclass(frozen=True)
@@ -110,7 +96,7 @@ class MigrationFile:
         self.path = path
         self.mig = mig
         self.parts = path.split("/")
-        self.initial = is_initial(path, mig)
+        self.initial = analysis.graph.is_initial(path)
         self.data_dir = any(d in self.parts for d in _DATA_DIRS)
 
     @cached_property
@@ -271,53 +257,40 @@ class MigrationAnalysis:
 
     # -- the versions tree -------------------------------------------------------
 
-    def migrations_by_revision(self, root: str) -> dict[str, Migration]:
-        """revision -> Migration of one ``.../versions`` tree."""
-        if root not in self._by_root:
-            out = {}
-            prefix = root + "/"
-            for p, facts in self.ctx.head.items():
-                if facts.migration is not None and p.startswith(prefix) and facts.migration.revision:
-                    out[facts.migration.revision] = facts.migration
-            self._by_root[root] = out
-        return self._by_root[root]
+    @cached_property
+    def graph(self) -> RevisionGraph:
+        """The order the head tree's migrations run in."""
+        return RevisionGraph(self.ctx.head)
 
     def _inherited_labels(self, path: str, test) -> bool:
         """Does the migration, or an ancestor along down_revision in its tree,
         carry branch labels that pass ``test``?"""
-        by_rev = self.migrations_by_revision(versions_root(path))
-        seen = set()
-        todo = [self.ctx.head[path].migration]
-        while todo:
-            m = todo.pop()
-            if test(m.branch_labels):
-                return True
-            for rev in m.down_revisions:
-                if rev not in seen and rev in by_rev:
-                    seen.add(rev)
-                    todo.append(by_rev[rev])
-        return False
+        g = self.graph
+        return any(test(g.migration(p).branch_labels) for p in (path, *g.ancestors(path)))
 
     # -- contract and expand -----------------------------------------------------
 
     @cached_property
-    def project_exceptions(self) -> frozenset:
-        """Exception lists the project keeps in its own migration tests."""
-        found = set()
-        for facts in self.ctx.head.values():
-            found.update(facts.extra.get("migration_exceptions", ()))
-        return frozenset(found)
+    def project_exceptions(self) -> dict[str, tuple]:
+        """Exception lists the project keeps in its own migration tests: test
+        file -> ((list name, repository or None, entry), ...)."""
+        return {p: f.extra["migration_exceptions"] for p, f in sorted(self.ctx.head.items())
+                if f.extra.get("migration_exceptions")}
 
     def _listed(self, path: str) -> bool:
         mig = self.ctx.head[path].migration
         name = stem(path)
-        for entry in self.project_exceptions:
-            if isinstance(entry, int):
-                m = re.match(r"^(\d+)_", name)
-                if m and int(m.group(1)) == entry:
+        parts = path.split("/")
+        for entries in self.project_exceptions.values():
+            for _, scope, entry in entries:
+                if scope and scope not in parts:
+                    continue  # keystone: this list is about another repository
+                if isinstance(entry, int):
+                    m = re.match(r"^(\d+)_", name)
+                    if m and int(m.group(1)) == entry:
+                        return True
+                elif entry and (entry == mig.revision or name.startswith(entry + "_") or entry == name):
                     return True
-            elif entry and (entry == mig.revision or name.startswith(entry + "_") or entry == name):
-                return True
         return False
 
     def contract_context(self, path: str) -> bool:
@@ -404,16 +377,8 @@ class MigrationAnalysis:
         down_revision) that created, added or retyped it; None if unknown."""
         if not table or not column:
             return None
-        by_rev = self.migrations_by_revision(versions_root(path))
-        todo = list(self.ctx.head[path].migration.down_revisions)
-        seen = set()
-        while todo and len(seen) < 2000:
-            rev = todo.pop(0)
-            if rev in seen or rev not in by_rev:
-                continue
-            seen.add(rev)
-            m = by_rev[rev]
-            for op in reversed(m.ops):
+        for p in self.graph.ancestors(path):
+            for op in reversed(self.graph.migration(p).ops):
                 if op.table != table:
                     continue
                 if op.name in classify.ALTER_COLUMN and classify.op_column(op)[1] == column and op.get("type_"):
@@ -424,7 +389,6 @@ class MigrationAnalysis:
                     t = dict(op.get("coltypes") or ()).get(column)
                     if t is not None or op.name != "table_def":
                         return t
-            todo.extend(m.down_revisions)
         return None
 
 

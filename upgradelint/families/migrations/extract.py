@@ -248,32 +248,73 @@ def _set_literal(node, names):
     return ()
 
 
-# -- the project's own exception lists ---------------------------------------
+# -- the project's own migration tests -------------------------------------------
 
 def _extract_test_exceptions(parsed, facts) -> None:
+    """The exception lists a migration test keeps (``(list name, repository or
+    None, entry)``: keystone keeps one list per repository, in the class whose
+    ``migrate_file`` names it) and the name of a test that forbids offline
+    (contract) migrations through ``has_offline_migrations`` (neutron)."""
     found: list = []
+    offline: list = []
+    classes: list = []  # the repository each enclosing class tests, or None
 
     class V(cst.CSTVisitor):
+        def visit_ClassDef(self, node: cst.ClassDef) -> None:
+            classes.append(_tested_repository(node) or (classes[-1] if classes else None))
+
+        def leave_ClassDef(self, node: cst.ClassDef) -> None:
+            classes.pop()
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            if node.name.value.startswith("test") and _calls(node, "has_offline_migrations"):
+                offline.append(node.name.value)
+
         def visit_Assign(self, node: cst.Assign) -> None:
             for t in node.targets:
                 name = t.target.value if isinstance(t.target, cst.Name) else None
                 if name in EXCEPTION_NAMES:
-                    _literals(node.value, found)
+                    _literals(node.value, found, name, classes[-1] if classes else None)
 
         def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
             if isinstance(node.target, cst.Name) and node.target.value in EXCEPTION_NAMES and node.value is not None:
-                _literals(node.value, found)
+                _literals(node.value, found, node.target.value, classes[-1] if classes else None)
 
     fast_visit(parsed.module, V())
     if found:
         facts.extra["migration_exceptions"] = tuple(dict.fromkeys(found))
+    if offline:
+        facts.extra["offline_contract_test"] = offline[0]
 
 
-def _literals(node, out: list) -> None:
+def _tested_repository(cls: cst.ClassDef) -> str | None:
+    """``migrate_file = expand_repo.__file__`` in a class body: ``expand_repo``."""
+    for item in cls.body.body:
+        if isinstance(item, cst.SimpleStatementLine):
+            for small in item.body:
+                if isinstance(small, cst.Assign) and any(
+                        isinstance(t.target, cst.Name) and t.target.value == "migrate_file" for t in small.targets):
+                    d = dotted(small.value) or ""
+                    parts = [p for p in d.split(".") if p != "__file__"]
+                    return parts[-1] if parts else None
+    return None
+
+
+def _calls(fn: cst.FunctionDef, name: str) -> bool:
+    hit = []
+
+    class V(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            if last_name(node.func) == name:
+                hit.append(node)
+
+    fast_visit(fn.body, V())
+    return bool(hit)
+
+
+def _literals(node, out: list, list_name: str, scope: str | None) -> None:
     if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
         for el in node.elements:
             v = evaluate(el.value)
             if isinstance(v, (str, int)) and not isinstance(v, bool):
-                out.append(v)
-            elif isinstance(el.value, cst.BinaryOperation):  # INIT_VERSION + 1 and the like
-                continue
+                out.append((list_name, scope, v))

@@ -11,7 +11,9 @@ Three kinds of file feed the UPG3xx rules:
   nova-style ``REMOVED_COLUMNS``/``REMOVED_TABLES`` (``FileFacts.extra['models']``);
 - the project's own migration tests: the exception lists it keeps there
   (cinder ``DROP_ALTER_EXCEPTIONS``, keystone ``BANNED_OP_EXCEPTIONS``, nova/heat
-  ``exceptions``) (``FileFacts.extra['migration_exceptions']``).
+  ``exceptions``) (``FileFacts.extra['migration_exceptions']``), and whether
+  a test forbids offline contract migrations (neutron's
+  ``has_offline_migrations`` check, ``FileFacts.extra['offline_contract_test']``).
 
 This module holds the facts' shape and which files feed the family;
 ``extract.py`` reads them (``collector.py`` walks ``upgrade()``,
@@ -82,7 +84,8 @@ def versions_root(path: str) -> str:
 
 
 def _is_exception_test(relpath: str, text: str) -> bool:
-    return relpath.rsplit("/", 1)[-1] in _TEST_FILES and any(n in text for n in EXCEPTION_NAMES)
+    return relpath.rsplit("/", 1)[-1] in _TEST_FILES and (
+        any(n in text for n in EXCEPTION_NAMES) or "has_offline_migrations" in text)
 
 
 def is_model_module(relpath: str, text: str) -> bool:
