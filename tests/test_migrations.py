@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 
 import pytest
 
-from upgradelint.testing import Outcome, markers, run_files, strip_markers
+from upgradelint import engine
+from upgradelint.testing import Outcome, git, make_repo, markers, run_files, strip_markers, write_config, write_tree
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "fixtures", "migrations")
@@ -416,3 +418,99 @@ def test_keystone_exception_lists_are_per_repository():
     }
     out = run(files)
     assert out.actual == out.expected, out.describe()
+
+
+# -- released history: accepted, not failing (state mode) ----------------------------------
+
+MIG = "cinder/db/migrations/versions"
+
+
+def _drop(rev: str, down: str, column: str) -> str:
+    return header(rev, down) + f"from alembic import op\n\n\ndef upgrade():\n    op.drop_column('volumes', '{column}')\n"
+
+
+def run_released(committed: dict, added: dict | None = None, tag: str | None = "29.0.0", config=None,
+                 after_tag: dict | None = None):
+    """A full-tree run in a git checkout: ``committed`` (tagged ``tag``), then
+    ``after_tag`` committed on top, then ``added`` left in the work tree."""
+    with tempfile.TemporaryDirectory() as tmp:
+        make_repo(tmp, committed, committed)
+        if tag:
+            git(tmp, "tag", tag)
+        if after_tag:
+            make_repo_commit(tmp, after_tag)
+        write_config(tmp, config)
+        write_tree(tmp, added or {})
+        return check_tree(tmp)
+
+
+def check_tree(root: str):
+    return engine.check(engine.Options(root=root, paths=[root], use_cache=False, jobs=1, select=CONTRACTING))
+
+
+def make_repo_commit(root: str, files: dict) -> None:
+    write_tree(root, files)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "after the release")
+
+
+def test_findings_on_released_migrations_are_accepted_notes():
+    committed = {f"{MIG}/0a1b2c3d4e5f_old.py": _drop("0a1b2c3d4e5f", "921e1a36b076", "x")}
+    result = run_released(committed,
+                          after_tag={f"{MIG}/1b2c3d4e5f60_later.py": _drop("1b2c3d4e5f60", "0a1b2c3d4e5f", "y")},
+                          added={f"{MIG}/2c3d4e5f6071_new.py": _drop("2c3d4e5f6071", "1b2c3d4e5f60", "z")})
+    got = {f.symbol: (f.severity, f.accepted) for f in result.findings}
+    assert got == {
+        "volumes.x": ("info", "released in 29.0.0 (released migrations are history)"),
+        "volumes.y": ("error", None),  # committed after the release
+        "volumes.z": ("error", None),  # not committed at all
+    }
+    assert result.notes == []
+
+
+def test_no_git_history_is_said_once_when_a_migration_finding_fails():
+    files = {f"{MIG}/0a1b2c3d4e5f_old.py": _drop("0a1b2c3d4e5f", "921e1a36b076", "x"),
+             f"{MIG}/1b2c3d4e5f60_later.py": _drop("1b2c3d4e5f60", "0a1b2c3d4e5f", "y")}
+    with tempfile.TemporaryDirectory() as tmp:
+        make_repo(tmp, None, files)
+        result = check_tree(tmp)
+        assert [f.severity for f in result.findings] == ["error", "error"]
+        assert len(result.notes) == 1 and "no git history" in result.notes[0] and "upgradelint baseline" \
+            in result.notes[0]
+        make_repo(tmp, None, {f"{MIG}/0a1b2c3d4e5f_old.py": header("0a1b2c3d4e5f", "921e1a36b076") +
+                              "def upgrade():\n    pass\n", f"{MIG}/1b2c3d4e5f60_later.py": "X = 1\n"})
+        quiet = check_tree(tmp)
+        assert quiet.findings == [] and quiet.notes == []  # nothing would fail: nothing to say
+
+
+def test_released_through_config_without_tags():
+    committed = {f"{MIG}/0a1b2c3d4e5f_old.py": _drop("0a1b2c3d4e5f", "921e1a36b076", "x"),
+                 f"{MIG}/1b2c3d4e5f60_mid.py": _drop("1b2c3d4e5f60", "0a1b2c3d4e5f", "y"),
+                 f"{MIG}/2c3d4e5f6071_new.py": _drop("2c3d4e5f6071", "1b2c3d4e5f60", "z")}
+    result = run_released(committed, tag=None, config={"migrations-released-through": ["1b2c3d4e5f60"]})
+    got = {f.symbol: (f.severity, f.accepted) for f in result.findings}
+    why = "released through 1b2c3d4e5f60 (migrations-released-through: released migrations are history)"
+    assert got == {"volumes.x": ("info", why), "volumes.y": ("info", why), "volumes.z": ("error", None)}
+    untagged = run_released(committed, tag=None)
+    assert {f.severity for f in untagged.findings} == {"error"}
+    assert len(untagged.notes) == 1 and "no release tag" in untagged.notes[0]
+
+
+def test_released_through_a_migrate_number():
+    repo = "nova/db/sqlalchemy/migrate_repo/versions"
+    body = "import sqlalchemy as sa\n\n\ndef upgrade(migrate_engine):\n" \
+           "    t = sa.Table('instances', sa.MetaData(), autoload=True)\n    t.c.{}.drop()\n"
+    committed = {f"{repo}/216_havana.py": "def upgrade(migrate_engine):\n    pass\n",
+                 f"{repo}/250_a.py": body.format("a"), f"{repo}/260_b.py": body.format("b"),
+                 f"{repo}/270_c.py": body.format("c")}
+    result = run_released(committed, tag=None, config={"migrations-released-through": ["265"]})
+    assert {f.symbol: f.severity for f in result.findings} == {
+        "instances.a": "info", "instances.b": "info", "instances.c": "error"}
+
+
+def test_diff_mode_judges_changes_in_full_even_in_a_tagged_checkout():
+    before = {f"{MIG}/0a1b2c3d4e5f_old.py": header("0a1b2c3d4e5f", "921e1a36b076") + "def upgrade():\n    pass\n"}
+    after = dict(before)
+    after[f"{MIG}/1b2c3d4e5f60_new.py"] = _drop("1b2c3d4e5f60", "0a1b2c3d4e5f", "y")
+    out = run(after, before=before)
+    assert [(f.severity, f.accepted) for f in out.findings] == [("error", None)]

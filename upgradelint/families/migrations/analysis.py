@@ -21,6 +21,7 @@ from upgradelint.families.migrations import classify
 from upgradelint.families.migrations.facts import Migration, MigrationOp
 from upgradelint.families.migrations.graph import RevisionGraph, stem
 from upgradelint.families.migrations.models import ModelIndex
+from upgradelint.families.migrations.released import ReleasedMigrations
 
 _GLANCE_CONTRACT = re.compile(r"(^|_)contract\d*(_|$)")
 _GLANCE_EXPAND = re.compile(r"(^|_)expand\d*(_|$)")
@@ -267,6 +268,16 @@ class MigrationAnalysis:
         carry branch labels that pass ``test``?"""
         g = self.graph
         return any(test(g.migration(p).branch_labels) for p in (path, *g.ancestors(path)))
+
+    @cached_property
+    def released(self) -> ReleasedMigrations:
+        """Which migrations are released history (state mode)."""
+        return ReleasedMigrations(self.ctx, self.graph)
+
+    def accepted(self, path: str) -> str | None:
+        """Why a failing finding on this migration is only an accepted note
+        (released history), or None."""
+        return self.released.reason(path)
 
     # -- contract and expand -----------------------------------------------------
 

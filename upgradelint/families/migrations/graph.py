@@ -48,6 +48,10 @@ class RevisionGraph:
     def migration(self, path: str) -> Migration:
         return self._migs[path]
 
+    def paths(self) -> list[str]:
+        """Every migration script of the run, sorted."""
+        return sorted(self._migs)
+
     def by_revision(self, root: str) -> dict[str, str]:
         """revision -> path of one versions tree."""
         return self._by_rev.get(root, {})
