@@ -315,9 +315,36 @@ def test_upg309_branch_checks():
         f"{neutron}/newton/contract/2b3c4d5e6f70_ok.py": header("2b3c4d5e6f70", "x") + "def upgrade():\n    pass\n",
         f"{neutron}/2026.1/contract/3c4d5e6f7081_drop.py": header("3c4d5e6f7081", "x") +
         "def upgrade():  # expect: UPG309\n    pass\n",
+        "neutron/tests/functional/db/test_migrations.py": NEUTRON_OFFLINE_TEST,
     }
     out = run(files, select=("UPG309",))
     assert out.actual == out.expected, out.describe()
+
+
+NEUTRON_OFFLINE_TEST = """
+from neutron.db import migration
+
+
+class TestModelsMigrations:
+    def test_forbid_offline_migrations_starting_newton(self):
+        for revision in ('5cd92597d11d', '5c85685d616d'):
+            migration.do_alembic_command(self.alembic_config, 'upgrade', revision)
+        self.assertFalse(migration.has_offline_migrations(self.alembic_config, 'unused'))
+"""
+
+
+def test_upg309_offline_contract_only_where_the_project_has_the_test():
+    """neutron's 'no offline contract after newton' comes from a test in neutron: a
+    stadium project without that test keeps an open contract branch."""
+    stadium = "networking_bgpvpn/neutron/db/migration/alembic_migrations/versions"
+    script = header("3c4d5e6f7081", "x") + "def upgrade():\n    pass\n"
+    without = {f"{stadium}/2026.1/contract/3c4d5e6f7081_drop.py": script,
+               "networking_bgpvpn/tests/functional/db/test_migrations.py":
+                   "class TestModelsMigrations:\n    def test_models_sync(self):\n        pass\n"}
+    assert not run(without, select=("UPG309",)).findings
+    with_test = dict(without)
+    with_test["networking_bgpvpn/tests/functional/db/test_migrations.py"] = NEUTRON_OFFLINE_TEST
+    assert [f.code for f in run(with_test, select=("UPG309",)).findings] == ["UPG309"]
 
 
 # -- the raw SQL reader ------------------------------------------------------------------

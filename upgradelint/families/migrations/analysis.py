@@ -288,6 +288,17 @@ class MigrationAnalysis:
         return {p: f.extra["migration_exceptions"] for p, f in sorted(self.ctx.head.items())
                 if f.extra.get("migration_exceptions")}
 
+    @cached_property
+    def offline_contract_test(self) -> str | None:
+        """``path::test`` of the project's test that forbids offline contract
+        migrations (neutron's ``test_forbid_offline_migrations_starting_newton``,
+        through ``has_offline_migrations``); None where the project has none."""
+        for p, f in sorted(self.ctx.head.items()):
+            name = f.extra.get("offline_contract_test")
+            if name:
+                return f"{p}::{name}"
+        return None
+
     def _listed(self, path: str) -> bool:
         mig = self.ctx.head[path].migration
         name = stem(path)
