@@ -541,3 +541,39 @@ def test_diff_mode_judges_changes_in_full_even_in_a_tagged_checkout():
     after[f"{MIG}/1b2c3d4e5f60_new.py"] = _drop("1b2c3d4e5f60", "0a1b2c3d4e5f", "y")
     out = run(after, before=before)
     assert [(f.severity, f.accepted) for f in out.findings] == [("error", None)]
+
+
+# -- --show-conventions -------------------------------------------------------------------
+
+def conventions(files: dict, config=None, tag=None) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        make_repo(tmp, files if tag else None, files)
+        if tag:
+            git(tmp, "tag", tag)
+        write_config(tmp, config)
+        result = engine.check(engine.Options(root=tmp, paths=[tmp], use_cache=False, jobs=1, conventions=True))
+        return {name: (value, why) for fam, name, value, why in result.conventions if fam == "migrations"}
+
+
+def test_conventions_name_contexts_release_exception_lists_and_offline_check():
+    neutron = "neutron/db/migration/alembic_migrations/versions"
+    files = {
+        f"{neutron}/newton/contract/5c85685d616d_c.py": header("5c85685d616d", "x") + "def upgrade():\n    pass\n",
+        f"{neutron}/2026.1/expand/1a2b3c4d5e6f_e.py": header("1a2b3c4d5e6f", "y") + "def upgrade():\n    pass\n",
+        "neutron/tests/functional/db/test_migrations.py": NEUTRON_OFFLINE_TEST,
+        "neutron/tests/unit/db/test_migrations.py": "DROP_ALTER_EXCEPTIONS = ['1a2b3c4d5e6f']\n",
+    }
+    rows = conventions(files, tag="29.0.0")
+    assert rows["contract contexts"][0].startswith("contract/ directories (1 scripts)")
+    assert "the project's exception lists (1 scripts)" in rows["contract contexts"][0]
+    assert rows["expand contexts"][0] == "expand/ directories (1 scripts)"
+    assert rows["released-through"][0] == "tag 29.0.0"
+    assert rows["exception list DROP_ALTER_EXCEPTIONS"][0] == "1a2b3c4d5e6f"
+    assert rows["neutron offline-contract check"][0] == "applies"
+    assert "test_forbid_offline_migrations_starting_newton" in rows["neutron offline-contract check"][1]
+
+    untagged = conventions({k: v for k, v in files.items() if "functional" not in k},
+                           config={"migrations-released-through": ["5c85685d616d", "nosuch"]})
+    assert untagged["released-through"][0] == "revision 5c85685d616d, nosuch"
+    assert "names no migration: nosuch" in untagged["released-through"][1]
+    assert untagged["neutron offline-contract check"][0] == "does not apply"

@@ -299,7 +299,7 @@ class MigrationAnalysis:
                 return f"{p}::{name}"
         return None
 
-    def _listed(self, path: str) -> bool:
+    def listed(self, path: str) -> bool:
         mig = self.ctx.head[path].migration
         name = stem(path)
         parts = path.split("/")
@@ -332,7 +332,7 @@ class MigrationAnalysis:
             return True
         if any(a in (path, mig.revision, name) for a in cfg.allowed_migrations):
             return True
-        if self._listed(path):
+        if self.listed(path):
             return True
         # branch labels, inherited along down_revision within the same versions tree
         return self._inherited_labels(path, labels_contract)
