@@ -15,7 +15,8 @@ import tempfile
 import pytest
 
 from upgradelint import engine
-from upgradelint.testing import Outcome, git, make_repo, markers, run_files, strip_markers, write_config, write_tree
+from upgradelint.testing import (Outcome, git, make_repo, markers, run_files, run_scenario, scenarios, strip_markers,
+                                 write_config, write_tree)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "fixtures", "migrations")
@@ -40,6 +41,7 @@ def run(files: dict, before: dict | None = None, config: dict | None = None, sel
 
 
 CASES = [(c, s) for c in RULES for s in SPELLINGS]
+PATTERNS = os.path.join(FIXTURES, "patterns")
 
 
 @pytest.mark.parametrize("code,spelling", CASES, ids=[f"{c}-{s}" for c, s in CASES])
@@ -577,3 +579,33 @@ def test_conventions_name_contexts_release_exception_lists_and_offline_check():
     assert untagged["released-through"][0] == "revision 5c85685d616d, nosuch"
     assert "names no migration: nosuch" in untagged["released-through"][1]
     assert untagged["neutron offline-contract check"][0] == "does not apply"
+
+
+# -- idioms real projects use, both ways (tests/fixtures/migrations/patterns/) ----------
+
+@pytest.mark.parametrize("name", scenarios(PATTERNS))
+def test_pattern_scenarios(name):
+    """Each scenario holds the harmless idiom (unmarked: silent, or an info note
+    marked '# expect-info:') next to its harmful twin (marked '# expect:')."""
+    out = run_scenario(os.path.join(PATTERNS, name), select=("UPG3",))
+    assert out.actual == out.expected, out.describe()
+
+
+def _by_symbol(name: str) -> dict:
+    out = run_scenario(os.path.join(PATTERNS, name), select=("UPG3",))
+    return {(f.code, f.symbol, f.line): f for f in out.findings}
+
+
+def test_enum_to_string_is_a_widening_warning_and_its_twins_errors():
+    sev = {sym: f.severity for (_, sym, _), f in _by_symbol("enum_to_string").items()}
+    assert sev == {"hosts.kind": "warning", "hosts.driver": "warning", "hosts.mode": "error",
+                   "hosts.flavor": "error", "hosts.tier": "error"}
+
+
+def test_dialect_branches_name_the_database_they_run_on():
+    found = _by_symbol("dialect_branches")
+    attempts = next(f for (code, sym, _), f in found.items() if sym == "jobs.attempts")
+    assert "PostgreSQL" in attempts.message and "MySQL" not in attempts.message
+    payload = sorted((f for (code, sym, _), f in found.items() if sym == "jobs.payload"), key=lambda f: f.line)
+    assert [f.severity for f in payload] == ["info", "warning"]
+    assert "MySQL" not in payload[0].message and "PostgreSQL changes only metadata" in payload[0].message

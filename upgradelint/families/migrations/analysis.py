@@ -18,8 +18,10 @@ from functools import cached_property
 
 from upgradelint.core.rule import Context
 from upgradelint.families.migrations import classify
+from upgradelint.families.migrations.coltypes import TypeIndex
 from upgradelint.families.migrations.facts import Migration, MigrationOp
 from upgradelint.families.migrations.graph import RevisionGraph, stem
+from upgradelint.families.migrations.history import SchemaHistory
 from upgradelint.families.migrations.models import ModelIndex
 from upgradelint.families.migrations.released import ReleasedMigrations
 
@@ -41,6 +43,12 @@ def labels_expand(labels) -> bool:
 def glance_contract(name: str) -> bool:
     """A glance-style ``<release>_contract01`` script name."""
     return bool(_GLANCE_CONTRACT.search(name))
+
+
+def runs_on(op: MigrationOp) -> set[str]:
+    """The dialects an operation runs on (``if bind.engine.name == 'mysql':``)."""
+    d = op.get("dialects")
+    return set(d) if d is not None else {"mysql", "postgresql", "sqlite"}
 
 
 @dataclass(frozen=True)
@@ -113,7 +121,8 @@ class MigrationFile:
     @cached_property
     def steps(self) -> tuple[Step, ...]:
         """The operations, in order, without those on nova-style shadow tables the
-        models do not map (only the archive command uses them, through reflection)."""
+        models do not map (only the archive command uses them, through reflection)
+        and those that run only on SQLite (never a production database)."""
         models = self.analysis.models
         created: frozenset = frozenset()
         added: frozenset = frozenset()
@@ -121,6 +130,8 @@ class MigrationFile:
         for i, op in enumerate(self.mig.ops):
             table, column = classify.op_column(op)
             if table and table.startswith("shadow_") and models.known and models.table(table) == "no":
+                continue
+            if runs_on(op) <= {"sqlite"}:
                 continue
             out.append(Step(op, i, table, column, created, added))
             if op.name in classify.CREATE_TABLE:
@@ -394,24 +405,35 @@ class MigrationAnalysis:
 
     # -- column history ----------------------------------------------------------
 
-    def prior_type(self, path: str, table, column):
-        """The column's type before this migration: the nearest ancestor (along
-        down_revision) that created, added or retyped it; None if unknown."""
-        if not table or not column:
-            return None
-        for p in self.graph.ancestors(path):
-            for op in reversed(self.graph.migration(p).ops):
-                if op.table != table:
-                    continue
-                if op.name in classify.ALTER_COLUMN and classify.op_column(op)[1] == column and op.get("type_"):
-                    return op.get("type_")
-                if op.name in classify.ADD_COLUMN and classify.op_column(op)[1] == column:
-                    return op.get("type_")
-                if op.name in ("create_table", "create_table_if_not_exists", "table_def"):
-                    t = dict(op.get("coltypes") or ()).get(column)
-                    if t is not None or op.name != "table_def":
-                        return t
-        return None
+    @cached_property
+    def history(self) -> SchemaHistory:
+        """What the schema looked like before each operation."""
+        return SchemaHistory(self.graph)
+
+    @cached_property
+    def types(self) -> TypeIndex:
+        """The project's own column types (TypeDecorators and type factories)."""
+        return TypeIndex([f.extra["column_types"] for f in self.ctx.head.values() if "column_types" in f.extra])
+
+    def prior_nullable(self, path: str, step: Step) -> bool | None:
+        """Was the column nullable before this step? From the earlier operations,
+        else (nothing known) from a primary key in the models; None if unknown."""
+        v = self.history.column_nullable(path, step.index, step.table, step.column)
+        if v is None and step.column in self.models.primary_keys.get(step.table or "", ()):
+            return False
+        return v
+
+    def charset(self, path: str, step: Step) -> str | None:
+        """The MySQL charset of the step's table: declared or converted by an earlier
+        operation, else declared by the models; None if unknown."""
+        return self.history.table_charset(path, step.index, step.table) or \
+            self.models.charsets.get(step.table or "")
+
+    def prior_type(self, path: str, table, column, index: int = 0):
+        """The column's type before operation ``index`` of this migration: the
+        nearest earlier operation (in this upgrade(), then along down_revision)
+        that created, added or retyped it; None if unknown."""
+        return self.history.column_type(path, index, table, column)
 
 
 def _models(facts_by_path: dict) -> list:

@@ -8,12 +8,15 @@ import re
 
 from upgradelint.core.lazy import cst
 
-from upgradelint.core.cst.static import UNKNOWN, dotted, evaluate, kwarg, module_constants, positional
+from upgradelint.core.cst.static import dotted, evaluate, module_constants
 from upgradelint.core.cst.walk import fast_visit
 from upgradelint.core.paths import is_test_path
 from upgradelint.families.migrations.collector import op_collector
 from upgradelint.families.migrations.expressions import last_name, strings
-from upgradelint.families.migrations.facts import EXCEPTION_NAMES, Migration, is_model_module
+from upgradelint.families.migrations.coltypes import extract_types
+from upgradelint.families.migrations.facts import EXCEPTION_NAMES, Migration, is_model_module, is_type_module
+from upgradelint.families.migrations.modelfacts import extract_models as _extract_models
+from upgradelint.families.migrations.modelfacts import returns as _returns
 
 
 def _op_names(module: cst.Module) -> set[str]:
@@ -60,6 +63,8 @@ def extract(parsed, facts) -> None:
     if "upgrade" not in funcs:
         if is_model_module(relpath, parsed.text):
             _extract_models(parsed, facts)
+        if is_type_module(relpath, parsed.text):
+            extract_types(parsed, facts)
         return
     names = module_constants(module)
     revision = evaluate(names.get("revision"), names)
@@ -141,111 +146,6 @@ def collector_order(collector, funcs) -> list[str]:
                 seen.append(c)
         i += 1
     return seen
-
-
-def _returns(fn: cst.FunctionDef):
-    out = []
-
-    class V(cst.CSTVisitor):
-        def visit_Return(self, node: cst.Return) -> None:
-            if node.value is not None:
-                out.append(node.value)
-
-    fast_visit(fn.body, V())
-    return out
-
-
-# -- models -------------------------------------------------------------------
-
-def _column_name(call: cst.Call, attr: str | None, names) -> str | None:
-    if last_name(call.func) not in ("Column", "mapped_column"):
-        return None
-    args = positional(call)
-    if args:
-        v = evaluate(args[0], names)
-        if isinstance(v, str):
-            return v
-    v = evaluate(kwarg(call, "name"), names) if kwarg(call, "name") is not None else UNKNOWN
-    if isinstance(v, str):
-        return v
-    return attr
-
-
-def _extract_models(parsed, facts) -> None:
-    """Mapped tables and columns: ``{"classes": {cls: (table|None, columns, bases)},
-    "tables": {table: columns}, "removed_tables": (...), "removed_columns": ((t, c), ...)}``."""
-    module = parsed.module
-    names = module_constants(module)
-    classes = {}
-    tables = {}
-    for stmt in module.body:
-        if isinstance(stmt, cst.ClassDef):
-            table = None
-            cols = []
-            for item in stmt.body.body:
-                if isinstance(item, cst.SimpleStatementLine):
-                    for small in item.body:
-                        target, value = None, None
-                        if isinstance(small, cst.Assign) and len(small.targets) == 1 and \
-                                isinstance(small.targets[0].target, cst.Name):
-                            target, value = small.targets[0].target.value, small.value
-                        elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-                            target, value = small.target.value, small.value
-                        if target is None or value is None:
-                            continue
-                        if target == "__tablename__":
-                            v = evaluate(value, names)
-                            table = v if isinstance(v, str) else None
-                        elif isinstance(value, cst.Call):
-                            c = _column_name(value, target, names)
-                            if c:
-                                cols.append(c)
-                elif isinstance(item, cst.FunctionDef) and any(
-                        last_name(d.decorator if not isinstance(d.decorator, cst.Call) else d.decorator.func)
-                        == "declared_attr" for d in item.decorators):
-                    for ret in _returns(item):
-                        if isinstance(ret, cst.Call) and _column_name(ret, item.name.value, names):
-                            cols.append(_column_name(ret, item.name.value, names))
-            bases = tuple(b for b in (last_name(a.value) for a in stmt.bases) if b)
-            classes[stmt.name.value] = (table, tuple(cols), bases)
-        elif isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call) and \
-                        last_name(small.value.func) == "declarative_base" and len(small.targets) == 1 and \
-                        isinstance(small.targets[0].target, cst.Name):
-                    # BASE = declarative_base(cls=_NovaAPIBase): BASE stands for its cls
-                    cls_arg = kwarg(small.value, "cls")
-                    bases_of = (last_name(cls_arg),) if cls_arg is not None and last_name(cls_arg) else ()
-                    classes[small.targets[0].target.value] = (None, (), bases_of or ("<declarative>",))
-                elif isinstance(small, cst.Assign) and isinstance(small.value, cst.Call) and \
-                        last_name(small.value.func) == "Table":
-                    args = positional(small.value)
-                    t = evaluate(args[0], names) if args else UNKNOWN
-                    if isinstance(t, str):
-                        tables[t] = tuple(c for c in (_column_name(a, None, names) for a in args[1:]
-                                                      if isinstance(a, cst.Call)) if c)
-    removed_tables = evaluate(names.get("REMOVED_TABLES"), names) if "REMOVED_TABLES" in names else ()
-    removed_columns = evaluate(names.get("REMOVED_COLUMNS"), names) if "REMOVED_COLUMNS" in names else ()
-    if "REMOVED_TABLES" in names and removed_tables is UNKNOWN:
-        removed_tables = _set_literal(names["REMOVED_TABLES"], names)
-    if "REMOVED_COLUMNS" in names and removed_columns is UNKNOWN:
-        removed_columns = _set_literal(names["REMOVED_COLUMNS"], names)
-    out = {
-        "classes": classes,
-        "tables": tables,
-        "removed_tables": tuple(x for x in (removed_tables or ()) if isinstance(x, str)),
-        "removed_columns": tuple(tuple(x) for x in (removed_columns or ())
-                                 if isinstance(x, (tuple, list)) and len(x) == 2),
-    }
-    if classes or tables or out["removed_tables"] or out["removed_columns"]:
-        facts.extra["models"] = out
-
-
-def _set_literal(node, names):
-    if isinstance(node, cst.Set):
-        vals = [evaluate(el.value, names) for el in node.elements]
-        return tuple(v for v in vals if v is not UNKNOWN)
-    return ()
 
 
 # -- the project's own migration tests -------------------------------------------

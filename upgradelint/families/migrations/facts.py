@@ -9,6 +9,8 @@ Three kinds of file feed the UPG3xx rules:
   branch labels, dependencies and declared exceptions;
 - SQLAlchemy model modules: which tables and columns the code maps, and
   nova-style ``REMOVED_COLUMNS``/``REMOVED_TABLES`` (``FileFacts.extra['models']``);
+- modules defining project column types (``TypeDecorator`` classes, type
+  factories): the SQL type behind each (``FileFacts.extra['column_types']``);
 - the project's own migration tests: the exception lists it keeps there
   (cinder ``DROP_ALTER_EXCEPTIONS``, keystone ``BANNED_OP_EXCEPTIONS``, nova/heat
   ``exceptions``) (``FileFacts.extra['migration_exceptions']``), and whether
@@ -95,6 +97,11 @@ def is_model_module(relpath: str, text: str) -> bool:
         bool(_MODEL_PATH.search("/" + relpath))
 
 
+def is_type_module(relpath: str, text: str) -> bool:
+    """A module that may define project column types (``TypeDecorator``s)."""
+    return ("TypeDecorator" in text or "with_variant" in text) and bool(_MODEL_PATH.search("/" + relpath))
+
+
 def prefilter(relpath: str, text: str) -> bool:
     if not relpath.endswith(".py") or relpath.endswith("__init__.py"):
         return False
@@ -102,7 +109,7 @@ def prefilter(relpath: str, text: str) -> bool:
         return _is_exception_test(relpath, text)
     if "def upgrade" in text and (is_migration_path(relpath) or ("down_revision" in text and "revision" in text)):
         return True
-    return is_model_module(relpath, text) and not is_migration_path(relpath)
+    return (is_model_module(relpath, text) or is_type_module(relpath, text)) and not is_migration_path(relpath)
 
 
 def context(root: str, head: dict, lister) -> list[str]:
