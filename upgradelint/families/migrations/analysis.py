@@ -165,6 +165,17 @@ class MigrationFile:
             return (main, step.column) in self.dropped_columns
         return main in self.dropped_tables
 
+    def swapped_in_later(self, step: Step) -> bool:
+        """A table dropped and then replaced by a copy renamed to its name (the
+        SQLite copy-and-swap rebuild): the table survives."""
+        return bool(step.table) and any(o.name in classify.RENAME_TABLE and len(o.args) > 1 and
+                                        o.args[1] == step.table for o in self.later(step))
+
+    def readded_later(self, step: Step) -> MigrationOp | None:
+        """The ``add_column`` that puts a dropped column back later in this upgrade(), if any."""
+        return next((o for o in self.later(step) if classify.adds_column(o)
+                     and (o.table, classify.op_column(o)[1]) == (step.table, step.column)), None)
+
     def table_recreated_later(self, step: Step) -> bool:
         return bool(step.table) and any(o.name in classify.CREATE_TABLE and o.table == step.table
                                         for o in self.later(step))
@@ -409,6 +420,45 @@ class MigrationAnalysis:
     def history(self) -> SchemaHistory:
         """What the schema looked like before each operation."""
         return SchemaHistory(self.graph)
+
+    @cached_property
+    def fk_targets(self) -> frozenset:
+        """Tables other tables reference by foreign key, in any migration."""
+        out = set()
+        for p in self.graph.paths():
+            for op in self.graph.migration(p).ops:
+                out.update(op.get("references") or ())
+                if op.name == "create_foreign_key":
+                    out.add(classify.str_arg(op, 1 if op.receiver == "batch" else 2))
+        out.discard(None)
+        return frozenset(out)
+
+    def lookup_table(self, path: str, step: Step) -> bool:
+        """An enum lookup table (octavia's ``protocol``): seeded with literal rows by
+        the migration that created it, and referenced by foreign key or modelled
+        as names only (a ``Lookup*`` mixin, or no column but name/description)."""
+        table = step.table
+        created = self.history.creation(path, step.index, table)
+        if created is None:
+            return False
+        p, i = created
+        ops = self.graph.migration(p).ops
+        if not any(o.name == "bulk_insert" and o.table == table and o.get("literal_rows") for o in ops[i + 1:]):
+            return False
+        if table in self.fk_targets:
+            return True
+        bases = self.models.bases.get(table, set())
+        cols = self.models.tables.get(table)
+        return any(b.startswith("Lookup") for b in bases) or (
+            bool(cols) and cols <= {"name", "description", "id"})
+
+    def backend_only_constraint(self, step: Step, name: str | None) -> bool:
+        """A constraint dropped only where the inspector finds it, which no model
+        (head, nor base in diff mode) declares by that name."""
+        if not step.op.get("if_exists") or not name:
+            return False
+        declared = self.models.constraint_names | (self.base_models.constraint_names if self.base_models else set())
+        return self.models.known and name not in declared
 
     @cached_property
     def types(self) -> TypeIndex:

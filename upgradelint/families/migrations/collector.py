@@ -416,13 +416,14 @@ class OpCollector:
         """What a table definition declares: its columns, their types and
         nullability (primary keys are NOT NULL), generated columns, and the
         MySQL charset (``mysql_charset=``)."""
-        cols, types, nulls, generated = [], [], [], []
+        cols, types, nulls, generated, refs = [], [], [], [], []
         pk = set()
         for a in items:
             if not isinstance(a, cst.Call):
                 continue
             if last_name(a.func) == "Column":
                 spec = dict(self._column_spec(a))
+                refs.extend(spec.get("references", ()))
                 if spec.get("column"):
                     cols.append(spec["column"])
                     types.append((spec["column"], spec.get("type_")))
@@ -431,10 +432,16 @@ class OpCollector:
                         generated.append(spec["column"])
             elif last_name(a.func) == "PrimaryKeyConstraint":
                 pk.update(v for v in (self._val(x) for x in positional(a)) if isinstance(v, str))
+            elif last_name(a.func) == "ForeignKeyConstraint" and len(positional(a)) > 1:
+                target = self._val(positional(a)[1])
+                refs.extend(t.split(".")[0] for t in (target if isinstance(target, (list, tuple)) else ())
+                            if isinstance(t, str) and "." in t)
         nulls = [(c, False if c in pk else n) for c, n in nulls]
         out = [("columns", tuple(cols)), ("coltypes", tuple(types)), ("colnulls", tuple(nulls))]
         if generated:
             out.append(("generated", tuple(generated)))
+        if refs:
+            out.append(("references", tuple(dict.fromkeys(refs))))
         for key in ("mysql_charset", "mysql_default_charset"):
             v = self._val(kwarg(call, key)) if kwarg(call, key) is not None else None
             if isinstance(v, str):
@@ -466,10 +473,18 @@ class OpCollector:
             typ = type_value(kwarg(col, "type_"), self.names)
         generated = any(isinstance(a, cst.Call) and last_name(a.func) == "Computed" for a in args[1:]) or \
             kwarg(col, "sqlite_computed") is not None
+        refs = tuple(r for r in (self._referenced(a) for a in args[1:]
+                                 if isinstance(a, cst.Call) and last_name(a.func) == "ForeignKey") if r)
         spec = (("column", name if isinstance(name, str) else None), ("nullable", nv),
                 ("server_default", sd is not None and not (isinstance(sd, cst.Name) and sd.value == "None")),
                 ("default", kwarg(col, "default") is not None), ("type_", typ))
-        return spec + ((("generated", True),) if generated else ())
+        return spec + ((("generated", True),) if generated else ()) + ((("references", refs),) if refs else ())
+
+    def _referenced(self, call: cst.Call) -> str | None:
+        """The table a ``ForeignKey('table.column')`` points at."""
+        args = positional(call)
+        v = self._val(args[0]) if args else None
+        return v.split(".")[0] if isinstance(v, str) and "." in v else None
 
     def _execute(self, node):
         args = positional(node)

@@ -17,7 +17,10 @@ class DropColumn(Rule):
     `.execute(...)`.
 
     Columns added earlier in the same `upgrade()` (or whose table it creates)
-    are not contracting. Whether the code still maps the column is read from the
+    are not contracting. A column dropped and added again in the same
+    `upgrade()` survives: when it is a generated column (`GENERATED ALWAYS AS
+    (...)`, `sa.Computed`) nothing is lost and it is only info; a stored
+    column loses every value, which stays an error. Whether the code still maps the column is read from the
     project's SQLAlchemy models (declarative classes with `__tablename__`,
     in-project mixins, nova-style `REMOVED_COLUMNS`): in a full-tree run, a drop
     of a column the models no longer map is only info (verify the previous
@@ -63,7 +66,11 @@ class DropColumn(Rule):
     name = "drop-column"
     message = ("drop_column('{table}', '{column}') in upgrade() breaks N-1 services that still map the column{why}; "
                "move it to the contract phase")
-    messages = {"model": "drop_column('{table}', '{column}') in upgrade(): {why}"}
+    messages = {"model": "drop_column('{table}', '{column}') in upgrade(): {why}",
+                "readd": "drop_column('{table}', '{column}') then add_column in upgrade(): the column survives but "
+                         "every value in it is lost; N-1 services read NULLs",
+                "regenerate": "drop_column('{table}', '{column}') then add of the generated column in upgrade(): "
+                              "it is redefined, no stored value is lost"}
     severity = "error"
     INVALID = [
         Invalid(
@@ -234,6 +241,12 @@ class DropColumn(Rule):
                 if step.op.name != "drop_column" or step.fresh or step.column_added or f.shadow_twin(step):
                     continue
                 if f.excepted("Column", f"{table}.{column}" if table and column else None):
+                    continue
+                again = f.readded_later(step)
+                if again is not None:
+                    generated = again.get("generated") is True
+                    report(ctx, self, f.path, step.op.span, step.qualified, "regenerate" if generated else "readd",
+                           "info" if generated else "error", table=step.shown_table, column=step.shown_column)
                     continue
                 sev, why = a.mapping_severity("column", table, column)
                 report(ctx, self, f.path, step.op.span, step.qualified, "model" if sev == "info" else None, sev,
