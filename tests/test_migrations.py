@@ -609,3 +609,9 @@ def test_dialect_branches_name_the_database_they_run_on():
     payload = sorted((f for (code, sym, _), f in found.items() if sym == "jobs.payload"), key=lambda f: f.line)
     assert [f.severity for f in payload] == ["info", "warning"]
     assert "MySQL" not in payload[0].message and "PostgreSQL changes only metadata" in payload[0].message
+
+
+def test_legacy_port_findings_name_why_they_are_accepted():
+    found = _by_symbol("legacy_port")
+    port = next(f for (code, sym, _), f in found.items() if sym == "domains")
+    assert port.severity == "info" and port.accepted.startswith("ports legacy migration 80:")

@@ -299,6 +299,10 @@ class MigrationAnalysis:
     def accepted(self, path: str) -> str | None:
         """Why a failing finding on this migration is only an accepted note
         (released history), or None."""
+        port = self.ctx.head[path].migration.legacy_port
+        if port is not None:
+            return (f"ports legacy migration {port}: its body runs only where the legacy migrations never ran "
+                    "(released history)")
         return self.released.reason(path)
 
     # -- contract and expand -----------------------------------------------------

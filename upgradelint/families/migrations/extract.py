@@ -83,9 +83,32 @@ def extract(parsed, facts) -> None:
         upgrade_span=parsed.span(funcs["upgrade"].name),
         upgrade_code=code,
         model_imports=_model_imports(parsed),
+        legacy_port=_legacy_port(funcs["upgrade"], names),
     )
     # '# noqa: UPG3nn  reason' on the def upgrade line covers the whole upgrade()
     facts.suppression_anchors = ((facts.migration.upgrade_span.line, "UPG3"),)
+
+
+def _legacy_port(fn: cst.FunctionDef, names) -> int | None:
+    """N of ``if not legacy_utils.is_migration_needed(N): return`` among the first
+    statements of upgrade(): an alembic port of legacy migration N, whose body
+    runs only where the legacy migrations never ran."""
+    body = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else ()
+    for stmt in list(body)[:3]:
+        if not isinstance(stmt, cst.If) or stmt.orelse is not None:
+            continue
+        test = stmt.test
+        if not (isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
+                and isinstance(test.expression, cst.Call) and last_name(test.expression.func) == "is_migration_needed"):
+            continue
+        inner = stmt.body.body
+        if isinstance(stmt.body, cst.IndentedBlock):
+            inner = inner[0].body if len(inner) == 1 and isinstance(inner[0], cst.SimpleStatementLine) else ()
+        args = test.expression.args
+        n = evaluate(args[0].value, names) if args else None
+        if len(inner) == 1 and isinstance(inner[0], cst.Return) and isinstance(n, int):
+            return n
+    return None
 
 
 def _declared_exceptions(parsed, funcs, names) -> dict:

@@ -70,6 +70,9 @@ class Migration:
     upgrade_span: Span | None = None
     upgrade_code: str = ""  # normalised code of upgrade() and its helpers: diff mode compares it
     model_imports: tuple = ()  # (module, Span): application models imported by the script
+    # the legacy sqlalchemy-migrate version an alembic port replays, when upgrade() starts with
+    # ``if not legacy_utils.is_migration_needed(N): return`` (designate, senlin)
+    legacy_port: int | None = None
 
 
 def is_migration_path(relpath: str) -> bool:
