@@ -147,12 +147,21 @@ def charset_bytes(charset: str | None) -> int:
 
 def crosses_length_bytes(old, new, charset: str | None = None) -> bool:
     """A VARCHAR widened across 255 bytes (utf8mb4: 63 -> 64+ characters; utf8:
-    85 -> 86+), which MySQL cannot do in place."""
+    85 -> 86+), which MySQL cannot do in place. An unknown charset counts as
+    utf8mb4."""
     lo, ln = type_length(old), type_length(new)
     if type_family(old) != "string" or lo is None or ln is None:
         return False
     per = charset_bytes(charset)
     return lo * per <= 255 < ln * per
+
+
+def may_cross_length_bytes(old, new, charset: str | None) -> bool:
+    """Could the widening cross 255 bytes? With an unknown charset, under any
+    of latin1, utf8 and utf8mb4 (a database's default may be any of them)."""
+    if charset:
+        return crosses_length_bytes(old, new, charset)
+    return any(crosses_length_bytes(old, new, cs) for cs in ("latin1", "utf8", "utf8mb4"))
 
 
 def varchar_growth(old, new) -> bool:

@@ -75,6 +75,7 @@ class OpCollector:
         self.inspected: set[str] = set()  # locals bound to what an inspector found
         self.if_exists = 0  # depth of ifs that test what the inspector found
         self.top: set[int] = set()  # ids of the current function's top-level statements
+        self.row_lists: set[str] = set()  # locals bound to literal rows (``rows = [{'name': 'x'}]``)
 
     def run(self, fn: cst.FunctionDef, helper: str | None) -> None:
         self.stack.append(fn.name.value)
@@ -176,6 +177,10 @@ class OpCollector:
         name = targets[0].value
         value = node.value
         self._bind_constant(name, value)
+        if self._literal_rows(value):
+            self.row_lists.add(name)
+        else:
+            self.row_lists.discard(name)
         if guards.is_dialect_expr(value, self.dialect_vars):
             self.dialect_vars.add(name)
         if guards.inspects(value):
@@ -401,7 +406,20 @@ class OpCollector:
         return tuple(out)
 
     def _literal_rows(self, rows) -> bool:
-        """``[{'name': 'PROXYV2'}, ...]``: rows written out in the code (every value a constant)."""
+        """``[{'name': 'PROXYV2'}, ...]`` or ``[{'name': f} for f in NEW_FIELDS]``
+        over a constant list (directly or through a local): rows written out in
+        the code, every value a constant."""
+        if isinstance(rows, cst.Name):
+            return rows.value in self.row_lists
+        if isinstance(rows, cst.ListComp):
+            comp = rows.for_in
+            values = evaluate(comp.iter, self.names)
+            if comp.inner_for_in is not None or not isinstance(comp.target, cst.Name) or \
+                    not isinstance(values, (list, tuple)) or not values or not isinstance(rows.elt, cst.Dict):
+                return False
+            loop = {comp.target.value: cst.SimpleString(repr(values[0]))}
+            return all(isinstance(e, cst.DictElement) and evaluate(e.value, {**self.names, **loop}) is not UNKNOWN
+                       for e in rows.elt.elements)
         if not isinstance(rows, (cst.List, cst.Tuple)) or not rows.elements:
             return False
         for el in rows.elements:

@@ -54,12 +54,28 @@ class SchemaHistory:
             return op.args[0]
         return table
 
+    @staticmethod
+    def _column_renamed_from(op, column: str) -> str:
+        """The name a column had before ``op`` renamed it to ``column``."""
+        old = None
+        if op.name in classify.ALTER_COLUMN and op.get("new_column_name") == column:
+            old = classify.op_column(op)[1]
+        elif op.name == "rename_column" and len(op.args) > 2 and op.args[2] == column:
+            old = op.args[1]
+        return old if isinstance(old, str) else column
+
     def column_type(self, path: str, index: int, table, column):
         """The column's type before the operation; None if unknown."""
         if not table or not column:
             return None
         for _, op, t in self.before(path, index, table):
             if op.table != t:
+                continue
+            renamed = self._column_renamed_from(op, column)
+            if renamed != column:
+                if op.get("type_"):
+                    return op.get("type_")
+                column = renamed
                 continue
             if op.name in classify.ALTER_COLUMN and classify.op_column(op)[1] == column and op.get("type_"):
                 return op.get("type_")
@@ -77,6 +93,12 @@ class SchemaHistory:
             return None
         for _, op, t in self.before(path, index, table):
             if op.table != t:
+                continue
+            renamed = self._column_renamed_from(op, column)
+            if renamed != column:
+                if isinstance(op.get("nullable"), bool):
+                    return op.get("nullable")
+                column = renamed
                 continue
             if op.name == "create_primary_key" and isinstance(classify.constrained_columns(op), (list, tuple)) \
                     and column in classify.constrained_columns(op):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
 from upgradelint.families.migrations.analysis import MigrationAnalysis, MigrationFile, Step, runs_on
 from upgradelint.families.migrations.classify import (ALTER_COLUMN, DEFAULT_CHARSET, binary_coercible_growth,
-                                                      crosses_length_bytes, fmt_type, retype_verdict, type_family,
-                                                      varchar_growth)
+                                                      crosses_length_bytes, fmt_type, may_cross_length_bytes,
+                                                      retype_verdict, type_family, varchar_growth)
 from upgradelint.families.migrations.report import report
 
 
@@ -25,7 +25,9 @@ class RetypeNarrowOrNotNull(Rule):
       characters; utf8: 85);
     - a VARCHAR widening that stays on the same side of 255 bytes: info. MySQL
       extends it in place and PostgreSQL only changes metadata, so neither N-1
-      services nor locks are at stake;
+      services nor locks are at stake. Where the table's charset is not known
+      it must stay on one side in latin1, utf8 and utf8mb4 alike (a database's
+      default charset may be any of them);
     - a new type without `existing_type` and no history (nothing to compare):
       warning;
     - `nullable=False`: error; `nullable=True`: info.
@@ -277,9 +279,9 @@ class RetypeNarrowOrNotNull(Rule):
             fmt["note"] = "; MySQL copies the table to turn an ENUM into a VARCHAR" if mysql else ""
             return "warning", "retype_widen"
         charset = a.charset(f.path, step)
-        if mysql and varchar_growth(old, new) and not crosses_length_bytes(old, new, charset):
+        if mysql and varchar_growth(old, new) and not may_cross_length_bytes(old, new, charset):
             fmt["where"] = (f"MySQL extends a VARCHAR in place when the length bytes stay the same "
-                            f"({charset or DEFAULT_CHARSET}), PostgreSQL changes only metadata")
+                            f"({charset or 'in any charset'}), PostgreSQL changes only metadata")
             return "info", "widen_inplace"
         if mysql and crosses_length_bytes(old, new, charset):
             fmt["note"] = f"; crosses 255 bytes in {charset or DEFAULT_CHARSET}: MySQL copies the table and blocks " \
