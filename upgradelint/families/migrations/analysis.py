@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -43,6 +44,15 @@ def labels_expand(labels) -> bool:
 def glance_contract(name: str) -> bool:
     """A glance-style ``<release>_contract01`` script name."""
     return bool(_GLANCE_CONTRACT.search(name))
+
+
+def _after(op, table, column, created: frozenset, added: frozenset) -> tuple[frozenset, frozenset]:
+    """The tables created and columns added once ``op`` ran."""
+    if op.name in classify.CREATE_TABLE:
+        return created | {op.table}, added
+    if classify.adds_column(op):
+        return created, added | {(table, column)}
+    return created, added
 
 
 def runs_on(op: MigrationOp) -> set[str]:
@@ -127,18 +137,29 @@ class MigrationFile:
         created: frozenset = frozenset()
         added: frozenset = frozenset()
         out = []
+        base = self.analysis.base_signatures(self.path)  # diff mode: judge only what a rewrite adds
         for i, op in enumerate(self.mig.ops):
             table, column = classify.op_column(op)
+            sig = classify.op_signature(op) if base else None
+            if sig is not None and base[sig] > 0:
+                base[sig] -= 1
+                created, added = _after(op, table, column, created, added)
+                continue
             if table and table.startswith("shadow_") and models.known and models.table(table) == "no":
                 continue
             if runs_on(op) <= {"sqlite"}:
                 continue
             out.append(Step(op, i, table, column, created, added))
-            if op.name in classify.CREATE_TABLE:
-                created = created | {op.table}
-            elif classify.adds_column(op):
-                added = added | {(table, column)}
+            created, added = _after(op, table, column, created, added)
         return tuple(out)
+
+    @cached_property
+    def model_imports(self) -> tuple:
+        """(module, Span) of application modules the script imports; in diff mode
+        only those the base version did not import already."""
+        old = self.analysis.base_migration(self.path)
+        known = {m for m, _ in old.model_imports} if old is not None else set()
+        return tuple((m, span) for m, span in self.mig.model_imports if m not in known)
 
     @cached_property
     def dropped_columns(self) -> frozenset:
@@ -274,9 +295,23 @@ class MigrationAnalysis:
         return ctx.base[path].migration
 
     def upgrade_unchanged(self, path: str) -> bool:
-        """In diff mode, an existing migration whose upgrade() did not change."""
+        """In diff mode, an existing migration whose upgrade() still performs the
+        same operations: a reformat, ``.format()`` turned into an f-string, a
+        call moved into a helper. When neither version performs an operation
+        the linter recognises, its code is compared instead."""
         old = self.base_migration(path)
-        return old is not None and old.upgrade_code == self.ctx.head[path].migration.upgrade_code
+        if old is None:
+            return False
+        new = self.ctx.head[path].migration
+        if not old.ops and not new.ops:
+            return old.upgrade_code == new.upgrade_code
+        return [classify.op_signature(o) for o in old.ops] == [classify.op_signature(o) for o in new.ops]
+
+    def base_signatures(self, path: str) -> Counter | None:
+        """In diff mode, the operations the base version of an existing migration
+        already performed (what a rewrite of it does not add); None otherwise."""
+        old = self.base_migration(path)
+        return Counter(classify.op_signature(o) for o in old.ops) if old is not None else None
 
     # -- the versions tree -------------------------------------------------------
 

@@ -23,6 +23,15 @@ def op_column(op) -> tuple[str | None, str | None]:
     return op.table, c if isinstance(c, str) else None
 
 
+def op_signature(op) -> str:
+    """What an operation does, apart from how it is written: its kind, table,
+    arguments and details, without its position, the helper it sits in or
+    which arguments were passed by keyword. ``'...{}'.format(t)`` and an
+    f-string give the same SQL text; ``op.create_table`` and neutron's
+    ``create_table_if_not_exists`` the same operation."""
+    return repr((op.name, op.receiver, op.table, op.args, op.detail))
+
+
 def adds_column(op) -> bool:
     """An ``add_column`` in any spelling (raw SQL ``ADD COLUMN`` included)."""
     return op.name == "add_column" or (op.name == "add_column_if_not_exists" and op.receiver != "sql")

@@ -521,8 +521,9 @@ class OpCollector:
             return  # otherwise a SQLAlchemy construct: DML found by its own visit
         from upgradelint.families.migrations.sql import analyse
 
+        statement = " ".join(text.split())
         for name, table, vals, detail in analyse(text):
-            self._add(name, "sql", table, vals, node, detail, allow_repeat=True)
+            self._add(name, "sql", table, vals, node, detail + (("statement", statement),), allow_repeat=True)
 
     def _dml(self, verb, table, node):
         self._add("dml", "dml", table if isinstance(table, str) else None, (table,), node, (("verb", verb.upper()),))

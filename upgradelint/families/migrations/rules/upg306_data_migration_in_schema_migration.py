@@ -163,5 +163,5 @@ class DataMigrationInSchemaMigration(Rule):
                     continue  # a new value in an enum lookup table no service writes
                 verb = op.get("verb") or ("INSERT" if op.name == "bulk_insert" else "?")
                 report(ctx, self, f.path, op.span, f"{step.shown_table}:{verb}", table=step.shown_table, verb=verb)
-            for mod, span in f.mig.model_imports:
+            for mod, span in f.model_imports:
                 report(ctx, self, f.path, span, f"import:{mod}", "model_import", module=mod)
