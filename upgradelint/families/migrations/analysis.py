@@ -130,10 +130,10 @@ class MigrationFile:
 
     @cached_property
     def steps(self) -> tuple[Step, ...]:
-        """The operations, in order, without those on nova-style shadow tables the
-        models do not map (only the archive command uses them, through reflection)
-        and those that run only on SQLite (never a production database)."""
-        models = self.analysis.models
+        """The operations, in order, without those that run only on SQLite (never a
+        production database). nova-style ``shadow_*`` tables are judged like any
+        other: their DDL runs on the live database (``shadow_twin`` keeps the twin
+        of a drop or rename reported on the main table from counting twice)."""
         created: frozenset = frozenset()
         added: frozenset = frozenset()
         out = []
@@ -144,8 +144,6 @@ class MigrationFile:
             if sig is not None and base[sig] > 0:
                 base[sig] -= 1
                 created, added = _after(op, table, column, created, added)
-                continue
-            if table and table.startswith("shadow_") and models.known and models.table(table) == "no":
                 continue
             if runs_on(op) <= {"sqlite"}:
                 continue
@@ -176,14 +174,18 @@ class MigrationFile:
         return self.mig.ops[:step.index]
 
     def shadow_twin(self, step: Step) -> bool:
-        """A drop on ``shadow_<table>`` that repeats the same drop on ``<table>``
-        (reported there)."""
+        """A drop or rename on ``shadow_<table>`` that repeats the same one on
+        ``<table>`` (reported there)."""
         table = step.table
         if not table or not table.startswith("shadow_"):
             return False
-        main = table[len("shadow_"):]
-        if step.op.name == "drop_column":
+        main, op = table[len("shadow_"):], step.op
+        if op.name == "drop_column":
             return (main, step.column) in self.dropped_columns
+        if op.name in classify.RENAME_TABLE or op.name == "rename_column" or (
+                op.name in classify.ALTER_COLUMN and op.get("new_column_name")):
+            return any(o.table == main and o.name == op.name and classify.op_column(o)[1] == step.column
+                       for o in self.mig.ops)
         return main in self.dropped_tables
 
     def swapped_in_later(self, step: Step) -> bool:

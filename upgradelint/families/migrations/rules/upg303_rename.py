@@ -155,7 +155,7 @@ class Rename(Rule):
                 continue
             for step in f.steps:
                 op = step.op
-                if step.fresh:
+                if step.fresh or f.shadow_twin(step):
                     continue
                 if op.name in RENAME_TABLE:
                     report(ctx, self, f.path, op.span, step.shown_table, "table", table=step.shown_table,

@@ -52,6 +52,11 @@ class RetypeNarrowOrNotNull(Rule):
     expand branch label) every failing finding is an error: the project's own
     test bans alters there.
 
+    PostgreSQL's `ALTER TABLE ... ALTER COLUMN ... TYPE ...` and
+    sqlalchemy-migrate's `col.alter(type=...)` are retypes like
+    `alter_column(type_=...)`, and nova's `shadow_*` tables are judged like
+    the others.
+
     Changes of `existing_*`, `server_default` or `comment` only, Enum values
     appended at the end and alters of columns added in the same file are not
     reported.

@@ -21,6 +21,11 @@ class TableRewriteLock(Rule):
     rename the copy) is a warning too: rows written during the copy are lost.
     Statements that run only on SQLite (`if bind.engine.name == 'sqlite':`),
     where this rebuild is the usual way to alter a table, are not reported.
+    nova's `shadow_*` tables are judged like the others: their DDL runs on the
+    live database. SQL text built in a loop (`'ALTER TABLE %s CONVERT TO
+    CHARACTER SET utf8' % table` over a list of tables, directly or through a
+    local) is read per table where the list is known, and once for a table
+    of unknown name otherwise.
     Tables created in the same `upgrade()`, constraints on columns it added and
     initial revisions are not reported.
 
