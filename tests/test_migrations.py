@@ -582,6 +582,12 @@ def test_conventions_name_contexts_release_exception_lists_and_offline_check():
     assert untagged["neutron offline-contract check"][0] == "does not apply"
 
 
+def test_conventions_count_legacy_ports():
+    rows = conventions({f"{MIG}/0a1b2c3d4e5f_port.py": header("0a1b2c3d4e5f", "921e1a36b076") +
+                        "def upgrade():\n    if not legacy_utils.is_migration_needed(80):\n        return\n"})
+    assert rows["legacy ports"][0] == "1 scripts"
+
+
 # -- idioms real projects use, both ways (tests/fixtures/migrations/patterns/) ----------
 
 @pytest.mark.parametrize("name", scenarios(PATTERNS))

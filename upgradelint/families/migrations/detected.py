@@ -19,6 +19,12 @@ def rows(ctx) -> list[tuple[str, str, str]]:
     out = [_contract(ctx, a, paths), _expand(a, paths)]
     value, why = a.released.describe()
     out.append(("released-through", value, why))
+    ports = [p for p in paths if a.graph.migration(p).legacy_port is not None]
+    if ports:
+        out.append(("legacy ports", f"{len(ports)} scripts",
+                    "alembic ports of legacy migrations (upgrade() returns unless "
+                    "legacy_utils.is_migration_needed(N)): their bodies run only on fresh databases, so their "
+                    "findings are accepted"))
     out.extend(_exception_lists(a, paths))
     out.append(_offline(a, paths))
     return out
