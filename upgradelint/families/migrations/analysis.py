@@ -348,8 +348,9 @@ class MigrationAnalysis:
     def project_exceptions(self) -> dict[str, tuple]:
         """Exception lists the project keeps in its own migration tests: test
         file -> ((list name, repository or None, entry), ...)."""
-        return {p: f.extra["migration_exceptions"] for p, f in sorted(self.ctx.head.items())
-                if f.extra.get("migration_exceptions")}
+        return {p: tuple(e if isinstance(e, tuple) and len(e) == 3 else ("exceptions", None, e)
+                         for e in f.extra["migration_exceptions"])
+                for p, f in sorted(self.ctx.head.items()) if f.extra.get("migration_exceptions")}
 
     @cached_property
     def offline_contract_test(self) -> str | None:
