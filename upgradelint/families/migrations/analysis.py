@@ -494,6 +494,12 @@ class MigrationAnalysis:
         return any(b.startswith("Lookup") for b in bases) or (
             bool(cols) and cols <= {"name", "description", "id"})
 
+    def shadow_table(self, table: str | None) -> bool:
+        """A nova-style ``shadow_*`` table no model maps: only the archive command
+        (``nova-manage db archive_deleted_rows``) reads or writes it, so a lock on
+        it stalls no service."""
+        return bool(table) and table.startswith("shadow_") and self.models.known and self.models.table(table) == "no"
+
     def backend_only_constraint(self, step: Step, name: str | None) -> bool:
         """A constraint dropped only where the inspector finds it, which no model
         (head, nor base in diff mode) declares by that name."""

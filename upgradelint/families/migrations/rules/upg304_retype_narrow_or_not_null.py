@@ -54,8 +54,10 @@ class RetypeNarrowOrNotNull(Rule):
 
     PostgreSQL's `ALTER TABLE ... ALTER COLUMN ... TYPE ...` and
     sqlalchemy-migrate's `col.alter(type=...)` are retypes like
-    `alter_column(type_=...)`, and nova's `shadow_*` tables are judged like
-    the others.
+    `alter_column(type_=...)`. nova's `shadow_*` tables are judged like the
+    others (a narrowing there breaks the N-1 archive command, which copies
+    rows into them), except that a widening is info: only the lock is at
+    stake, on a table no service reads or writes.
 
     Changes of `existing_*`, `server_default` or `comment` only, Enum values
     appended at the end and alters of columns added in the same file are not
@@ -113,7 +115,7 @@ class RetypeNarrowOrNotNull(Rule):
         "retype_unknown": "'{table}.{column}' changes type to {new} in upgrade() and the old type is unknown: a "
                           "narrowing breaks N-1 writes and most type changes copy the table; give existing_type",
         "retype_same_family": "'{table}.{column}' changes type {old} -> {new} in upgrade(): MySQL copies the table "
-                              "and blocks writes; release-note the lock or add '# noqa: UPG304  reason'",
+                              "and blocks writes{note}; release-note the lock or add '# noqa: UPG304  reason'",
         "not_null": "'{table}.{column}' made NOT NULL in upgrade(): N-1 services that omit it or write NULL fail; "
                     "backfill online and add a server_default first",
         "nullable": "'{table}.{column}' made nullable in upgrade(): N-1 readers may not expect NULL",
@@ -264,6 +266,10 @@ class RetypeNarrowOrNotNull(Rule):
             sev, variant = self._widening(a, f, step, old, new, mysql, fmt)
         elif not mysql and variant in ("retype_family", "retype_same_family"):
             variant += "_pg"
+        if sev == "warning" and variant.startswith(("retype_widen", "retype_same_family")) and \
+                a.shadow_table(step.table):
+            sev = "info"  # only the lock is at stake, on a table only the archive command writes
+            fmt["note"] += "; only the archive command writes a shadow table"
         if f.expand and sev in ("error", "warning"):
             sev = "error"  # a declared expand phase: the project's own test bans alters there
         report(ctx, self, f.path, op.span, step.qualified, variant, sev, table=step.shown_table,

@@ -21,8 +21,9 @@ class TableRewriteLock(Rule):
     rename the copy) is a warning too: rows written during the copy are lost.
     Statements that run only on SQLite (`if bind.engine.name == 'sqlite':`),
     where this rebuild is the usual way to alter a table, are not reported.
-    nova's `shadow_*` tables are judged like the others: their DDL runs on the
-    live database. SQL text built in a loop (`'ALTER TABLE %s CONVERT TO
+    nova's `shadow_*` tables are judged too (their DDL runs on the live
+    database), as info: only the archive command reads or writes them, so the
+    copy stalls no service, only the upgrade itself. SQL text built in a loop (`'ALTER TABLE %s CONVERT TO
     CHARACTER SET utf8' % table` over a list of tables, directly or through a
     local) is read per table where the list is known, and once for a table
     of unknown name otherwise.
@@ -62,6 +63,8 @@ class TableRewriteLock(Rule):
         "foreign_key": "create_foreign_key on existing table '{table}' validates every row under lock",
         "unique": "create_unique_constraint on existing table '{table}': a table scan under lock, and N-1 "
                   "writers may insert duplicates",
+        "shadow": "{how} on '{table}' in upgrade() copies the table: only the archive command writes a shadow "
+                  "table, so no service stalls, but the upgrade lasts as long as the copy",
         "copy_swap": "'{table}' rebuilt by copy and swap in upgrade(): rows N-1 services write during the copy are "
                      "lost and their queries fail until the rename; rebuild this way on SQLite only",
     }
@@ -144,7 +147,8 @@ class TableRewriteLock(Rule):
     ]
 
     def check(self, ctx: Context):
-        for f in ctx.analysis(MigrationAnalysis).schema_migrations:
+        a = ctx.analysis(MigrationAnalysis)
+        for f in a.schema_migrations:
             if f.contract:
                 continue
             for step in f.steps:
@@ -152,7 +156,9 @@ class TableRewriteLock(Rule):
                 if step.fresh:
                     continue
                 if op.name == "rebuild_table":
-                    report(ctx, self, f.path, op.span, table, table=table, how=op.get("how") or "?")
+                    shadow = a.shadow_table(step.table)
+                    report(ctx, self, f.path, op.span, table, "shadow" if shadow else None, "info" if shadow else None,
+                           table=table, how=op.get("how") or "?")
                 elif op.name == "create_primary_key":
                     if not f.primary_key_swap(step):
                         report(ctx, self, f.path, op.span, table, "primary_key", table=table, how="ADD PRIMARY KEY")
