@@ -307,7 +307,7 @@ class MigrationAnalysis:
         new = self.ctx.head[path].migration
         if not old.ops and not new.ops:
             return old.upgrade_code == new.upgrade_code
-        return [classify.op_signature(o) for o in old.ops] == [classify.op_signature(o) for o in new.ops]
+        return len(old.ops) == len(new.ops) and all(classify.same_operation(a, b) for a, b in zip(old.ops, new.ops))
 
     def base_signatures(self, path: str) -> Counter | None:
         """In diff mode, the operations the base version of an existing migration

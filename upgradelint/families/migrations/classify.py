@@ -32,6 +32,23 @@ def op_signature(op) -> str:
     return repr((op.name, op.receiver, op.table, op.args, op.detail))
 
 
+def _alike(a, b) -> bool:
+    """Equal values, where an unknown part (None: a constant from another
+    module, a value computed at run time) matches anything."""
+    if a is None or b is None:
+        return True
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_alike(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def same_operation(a, b) -> bool:
+    """Do two operations do the same, as far as is known? ``String(40)`` and
+    ``String(db_const.ETHERTYPE_FIELD_SIZE)`` (a library constant) may."""
+    return (a.name, a.receiver, a.table) == (b.name, b.receiver, b.table) and _alike(a.args, b.args) and \
+        _alike(a.detail, b.detail)
+
+
 def adds_column(op) -> bool:
     """An ``add_column`` in any spelling (raw SQL ``ADD COLUMN`` included)."""
     return op.name == "add_column" or (op.name == "add_column_if_not_exists" and op.receiver != "sql")

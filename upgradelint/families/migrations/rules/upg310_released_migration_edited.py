@@ -15,8 +15,10 @@ class ReleasedMigrationEdited(Rule):
     A refactor that keeps them (a reformat, a comment or docstring edit,
     `'...{}'.format(x)` turned into an f-string, a call reflowed,
     `op.create_table` replaced by the project's `create_table_if_not_exists`)
-    is not reported. When neither version performs an operation the linter
-    recognises, the code is compared instead.
+    is not reported, nor is a value replaced by one the linter cannot read
+    (`String(40)` by `String(db_const.ETHERTYPE_FIELD_SIZE)`, a library
+    constant): nothing shows the operation changed. When neither version
+    performs an operation the linter recognises, the code is compared instead.
 
     The other UPG3xx rules judge such a rewrite only on what it adds: an
     operation the base version already performed (a data step or a rename
