@@ -374,8 +374,12 @@ class OpCollector:
         rest = args[cpos:] if name in ("add_column", "create_column") else args[1:]
         if name in ("add_column", "create_column") and not rest and kwarg(node, "column") is not None:
             rest = [kwarg(node, "column")]
+        detail = self._details(name, node, rest)
+        # what the linter cannot evaluate, as written: an edit of it is an edit of the operation
+        unknown = tuple((i, " ".join(self.parsed.code(n).split())) for i, (n, v) in enumerate(zip(nodes, vals))
+                        if n is not None and v is None)
         self._add(name, "op" if batch_table is UNKNOWN else "batch", table, vals, node,
-                  self._details(name, node, rest))
+                  detail + ((("unknown", unknown),) if unknown else ()))
 
     def _details(self, name, node, rest):
         """Operation details from keyword arguments and Column(...) arguments."""
