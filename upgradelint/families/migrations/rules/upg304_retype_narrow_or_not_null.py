@@ -33,7 +33,10 @@ class RetypeNarrowOrNotNull(Rule):
     - `nullable=False`: error; `nullable=True`: info.
 
     What the column was is read from the migrations that ran before (in the
-    same `upgrade()`, then along `down_revision`, following table renames),
+    same `upgrade()`, then along `down_revision`, following table and column
+    renames; a loop over a constant list or a local tuple of tables,
+    `for table in pk_tables:`, runs once per table, so each table keeps its
+    own history),
     before `existing_type=`: a restated `nullable=False` on a primary key (on
     the column or in a table-level `PrimaryKeyConstraint`), or on a column
     created or already made NOT NULL, changes nothing and is not reported.
