@@ -12,26 +12,23 @@ operation stands on its own."""
 from __future__ import annotations
 
 import fnmatch
-import posixpath
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
 from upgradelint.core.rule import Context
 from upgradelint.families.migrations import classify
-from upgradelint.families.migrations.facts import Migration, MigrationOp, versions_root
+from upgradelint.families.migrations.coltypes import TypeIndex
+from upgradelint.families.migrations.facts import Migration, MigrationOp
+from upgradelint.families.migrations.graph import RevisionGraph, stem
+from upgradelint.families.migrations.history import SchemaHistory
 from upgradelint.families.migrations.models import ModelIndex
+from upgradelint.families.migrations.released import ReleasedMigrations
 
 _GLANCE_CONTRACT = re.compile(r"(^|_)contract\d*(_|$)")
 _GLANCE_EXPAND = re.compile(r"(^|_)expand\d*(_|$)")
-_INITIAL_REVISIONS = {"8f2f1571d55b", "d67eeaabee36", "921e1a36b076", "27e647c0fad4", "liberty_initial",
-                      "INIT_VERSION"}
 _DATA_DIRS = ("data_migrations", "data_migration_repo")
-
-
-def stem(path: str) -> str:
-    """A migration file's name without directory and extension."""
-    return posixpath.splitext(path.rsplit("/", 1)[-1])[0]
 
 
 def labels_contract(labels) -> bool:
@@ -49,11 +46,19 @@ def glance_contract(name: str) -> bool:
     return bool(_GLANCE_CONTRACT.search(name))
 
 
-def is_initial(path: str, mig: Migration) -> bool:
-    """The first migration of a tree (it creates the schema: nothing to judge)."""
-    name = stem(path)
-    return (not mig.down_revisions or mig.revision in _INITIAL_REVISIONS or name in _INITIAL_REVISIONS
-            or name.endswith("_initial") or name == "initial" or "_initial_" in name)
+def _after(op, table, column, created: frozenset, added: frozenset) -> tuple[frozenset, frozenset]:
+    """The tables created and columns added once ``op`` ran."""
+    if op.name in classify.CREATE_TABLE:
+        return created | {op.table}, added
+    if classify.adds_column(op):
+        return created, added | {(table, column)}
+    return created, added
+
+
+def runs_on(op: MigrationOp) -> set[str]:
+    """The dialects an operation runs on (``if bind.engine.name == 'mysql':``)."""
+    d = op.get("dialects")
+    return set(d) if d is not None else {"mysql", "postgresql", "sqlite"}
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,7 @@ class MigrationFile:
         self.path = path
         self.mig = mig
         self.parts = path.split("/")
-        self.initial = is_initial(path, mig)
+        self.initial = analysis.graph.is_initial(path)
         self.data_dir = any(d in self.parts for d in _DATA_DIRS)
 
     @cached_property
@@ -125,22 +130,34 @@ class MigrationFile:
 
     @cached_property
     def steps(self) -> tuple[Step, ...]:
-        """The operations, in order, without those on nova-style shadow tables the
-        models do not map (only the archive command uses them, through reflection)."""
-        models = self.analysis.models
+        """The operations, in order, without those that run only on SQLite (never a
+        production database). nova-style ``shadow_*`` tables are judged like any
+        other: their DDL runs on the live database (``shadow_twin`` keeps the twin
+        of a drop or rename reported on the main table from counting twice)."""
         created: frozenset = frozenset()
         added: frozenset = frozenset()
         out = []
+        base = self.analysis.base_signatures(self.path)  # diff mode: judge only what a rewrite adds
         for i, op in enumerate(self.mig.ops):
             table, column = classify.op_column(op)
-            if table and table.startswith("shadow_") and models.known and models.table(table) == "no":
+            sig = classify.op_signature(op) if base else None
+            if sig is not None and base[sig] > 0:
+                base[sig] -= 1
+                created, added = _after(op, table, column, created, added)
+                continue
+            if runs_on(op) <= {"sqlite"}:
                 continue
             out.append(Step(op, i, table, column, created, added))
-            if op.name in classify.CREATE_TABLE:
-                created = created | {op.table}
-            elif classify.adds_column(op):
-                added = added | {(table, column)}
+            created, added = _after(op, table, column, created, added)
         return tuple(out)
+
+    @cached_property
+    def model_imports(self) -> tuple:
+        """(module, Span) of application modules the script imports; in diff mode
+        only those the base version did not import already."""
+        old = self.analysis.base_migration(self.path)
+        known = {m for m, _ in old.model_imports} if old is not None else set()
+        return tuple((m, span) for m, span in self.mig.model_imports if m not in known)
 
     @cached_property
     def dropped_columns(self) -> frozenset:
@@ -157,15 +174,30 @@ class MigrationFile:
         return self.mig.ops[:step.index]
 
     def shadow_twin(self, step: Step) -> bool:
-        """A drop on ``shadow_<table>`` that repeats the same drop on ``<table>``
-        (reported there)."""
+        """A drop or rename on ``shadow_<table>`` that repeats the same one on
+        ``<table>`` (reported there)."""
         table = step.table
         if not table or not table.startswith("shadow_"):
             return False
-        main = table[len("shadow_"):]
-        if step.op.name == "drop_column":
+        main, op = table[len("shadow_"):], step.op
+        if op.name == "drop_column":
             return (main, step.column) in self.dropped_columns
+        if op.name in classify.RENAME_TABLE or op.name == "rename_column" or (
+                op.name in classify.ALTER_COLUMN and op.get("new_column_name")):
+            return any(o.table == main and o.name == op.name and classify.op_column(o)[1] == step.column
+                       for o in self.mig.ops)
         return main in self.dropped_tables
+
+    def swapped_in_later(self, step: Step) -> bool:
+        """A table dropped and then replaced by a copy renamed to its name (the
+        SQLite copy-and-swap rebuild): the table survives."""
+        return bool(step.table) and any(o.name in classify.RENAME_TABLE and len(o.args) > 1 and
+                                        o.args[1] == step.table for o in self.later(step))
+
+    def readded_later(self, step: Step) -> MigrationOp | None:
+        """The ``add_column`` that puts a dropped column back later in this upgrade(), if any."""
+        return next((o for o in self.later(step) if classify.adds_column(o)
+                     and (o.table, classify.op_column(o)[1]) == (step.table, step.column)), None)
 
     def table_recreated_later(self, step: Step) -> bool:
         return bool(step.table) and any(o.name in classify.CREATE_TABLE and o.table == step.table
@@ -265,59 +297,86 @@ class MigrationAnalysis:
         return ctx.base[path].migration
 
     def upgrade_unchanged(self, path: str) -> bool:
-        """In diff mode, an existing migration whose upgrade() did not change."""
+        """In diff mode, an existing migration whose upgrade() still performs the
+        same operations: a reformat, ``.format()`` turned into an f-string, a
+        call moved into a helper. When neither version performs an operation
+        the linter recognises, its code is compared instead."""
         old = self.base_migration(path)
-        return old is not None and old.upgrade_code == self.ctx.head[path].migration.upgrade_code
+        if old is None:
+            return False
+        new = self.ctx.head[path].migration
+        if not old.ops and not new.ops:
+            return old.upgrade_code == new.upgrade_code
+        return len(old.ops) == len(new.ops) and all(classify.same_operation(a, b) for a, b in zip(old.ops, new.ops))
+
+    def base_signatures(self, path: str) -> Counter | None:
+        """In diff mode, the operations the base version of an existing migration
+        already performed (what a rewrite of it does not add); None otherwise."""
+        old = self.base_migration(path)
+        return Counter(classify.op_signature(o) for o in old.ops) if old is not None else None
 
     # -- the versions tree -------------------------------------------------------
 
-    def migrations_by_revision(self, root: str) -> dict[str, Migration]:
-        """revision -> Migration of one ``.../versions`` tree."""
-        if root not in self._by_root:
-            out = {}
-            prefix = root + "/"
-            for p, facts in self.ctx.head.items():
-                if facts.migration is not None and p.startswith(prefix) and facts.migration.revision:
-                    out[facts.migration.revision] = facts.migration
-            self._by_root[root] = out
-        return self._by_root[root]
+    @cached_property
+    def graph(self) -> RevisionGraph:
+        """The order the head tree's migrations run in."""
+        return RevisionGraph(self.ctx.head)
 
     def _inherited_labels(self, path: str, test) -> bool:
         """Does the migration, or an ancestor along down_revision in its tree,
         carry branch labels that pass ``test``?"""
-        by_rev = self.migrations_by_revision(versions_root(path))
-        seen = set()
-        todo = [self.ctx.head[path].migration]
-        while todo:
-            m = todo.pop()
-            if test(m.branch_labels):
-                return True
-            for rev in m.down_revisions:
-                if rev not in seen and rev in by_rev:
-                    seen.add(rev)
-                    todo.append(by_rev[rev])
-        return False
+        g = self.graph
+        return any(test(g.migration(p).branch_labels) for p in (path, *g.ancestors(path)))
+
+    @cached_property
+    def released(self) -> ReleasedMigrations:
+        """Which migrations are released history (state mode)."""
+        return ReleasedMigrations(self.ctx, self.graph)
+
+    def accepted(self, path: str) -> str | None:
+        """Why a failing finding on this migration is only an accepted note
+        (released history), or None."""
+        port = self.ctx.head[path].migration.legacy_port
+        if port is not None:
+            return (f"ports legacy migration {port}: its body runs only where the legacy migrations never ran "
+                    "(released history)")
+        return self.released.reason(path)
 
     # -- contract and expand -----------------------------------------------------
 
     @cached_property
-    def project_exceptions(self) -> frozenset:
-        """Exception lists the project keeps in its own migration tests."""
-        found = set()
-        for facts in self.ctx.head.values():
-            found.update(facts.extra.get("migration_exceptions", ()))
-        return frozenset(found)
+    def project_exceptions(self) -> dict[str, tuple]:
+        """Exception lists the project keeps in its own migration tests: test
+        file -> ((list name, repository or None, entry), ...)."""
+        return {p: tuple(e if isinstance(e, tuple) and len(e) == 3 else ("exceptions", None, e)
+                         for e in f.extra["migration_exceptions"])
+                for p, f in sorted(self.ctx.head.items()) if f.extra.get("migration_exceptions")}
 
-    def _listed(self, path: str) -> bool:
+    @cached_property
+    def offline_contract_test(self) -> str | None:
+        """``path::test`` of the project's test that forbids offline contract
+        migrations (neutron's ``test_forbid_offline_migrations_starting_newton``,
+        through ``has_offline_migrations``); None where the project has none."""
+        for p, f in sorted(self.ctx.head.items()):
+            name = f.extra.get("offline_contract_test")
+            if name:
+                return f"{p}::{name}"
+        return None
+
+    def listed(self, path: str) -> bool:
         mig = self.ctx.head[path].migration
         name = stem(path)
-        for entry in self.project_exceptions:
-            if isinstance(entry, int):
-                m = re.match(r"^(\d+)_", name)
-                if m and int(m.group(1)) == entry:
+        parts = path.split("/")
+        for entries in self.project_exceptions.values():
+            for _, scope, entry in entries:
+                if scope and scope not in parts:
+                    continue  # keystone: this list is about another repository
+                if isinstance(entry, int):
+                    m = re.match(r"^(\d+)_", name)
+                    if m and int(m.group(1)) == entry:
+                        return True
+                elif entry and (entry == mig.revision or name.startswith(entry + "_") or entry == name):
                     return True
-            elif entry and (entry == mig.revision or name.startswith(entry + "_") or entry == name):
-                return True
         return False
 
     def contract_context(self, path: str) -> bool:
@@ -337,7 +396,7 @@ class MigrationAnalysis:
             return True
         if any(a in (path, mig.revision, name) for a in cfg.allowed_migrations):
             return True
-        if self._listed(path):
+        if self.listed(path):
             return True
         # branch labels, inherited along down_revision within the same versions tree
         return self._inherited_labels(path, labels_contract)
@@ -399,33 +458,80 @@ class MigrationAnalysis:
 
     # -- column history ----------------------------------------------------------
 
-    def prior_type(self, path: str, table, column):
-        """The column's type before this migration: the nearest ancestor (along
-        down_revision) that created, added or retyped it; None if unknown."""
-        if not table or not column:
-            return None
-        by_rev = self.migrations_by_revision(versions_root(path))
-        todo = list(self.ctx.head[path].migration.down_revisions)
-        seen = set()
-        while todo and len(seen) < 2000:
-            rev = todo.pop(0)
-            if rev in seen or rev not in by_rev:
-                continue
-            seen.add(rev)
-            m = by_rev[rev]
-            for op in reversed(m.ops):
-                if op.table != table:
-                    continue
-                if op.name in classify.ALTER_COLUMN and classify.op_column(op)[1] == column and op.get("type_"):
-                    return op.get("type_")
-                if op.name in classify.ADD_COLUMN and classify.op_column(op)[1] == column:
-                    return op.get("type_")
-                if op.name in ("create_table", "create_table_if_not_exists", "table_def"):
-                    t = dict(op.get("coltypes") or ()).get(column)
-                    if t is not None or op.name != "table_def":
-                        return t
-            todo.extend(m.down_revisions)
-        return None
+    @cached_property
+    def history(self) -> SchemaHistory:
+        """What the schema looked like before each operation."""
+        return SchemaHistory(self.graph)
+
+    @cached_property
+    def fk_targets(self) -> frozenset:
+        """Tables other tables reference by foreign key, in any migration."""
+        out = set()
+        for p in self.graph.paths():
+            for op in self.graph.migration(p).ops:
+                out.update(op.get("references") or ())
+                if op.name == "create_foreign_key":
+                    out.add(classify.str_arg(op, 1 if op.receiver == "batch" else 2))
+        out.discard(None)
+        return frozenset(out)
+
+    def lookup_table(self, path: str, step: Step) -> bool:
+        """An enum lookup table (octavia's ``protocol``): seeded with literal rows by
+        the migration that created it, and referenced by foreign key or modelled
+        as names only (a ``Lookup*`` mixin, or no column but name/description)."""
+        table = step.table
+        created = self.history.creation(path, step.index, table)
+        if created is None:
+            return False
+        p, i = created
+        ops = self.graph.migration(p).ops
+        if not any(o.name == "bulk_insert" and o.table == table and o.get("literal_rows") for o in ops[i + 1:]):
+            return False
+        if table in self.fk_targets:
+            return True
+        bases = self.models.bases.get(table, set())
+        cols = self.models.tables.get(table)
+        return any(b.startswith("Lookup") for b in bases) or (
+            bool(cols) and cols <= {"name", "description", "id"})
+
+    def shadow_table(self, table: str | None) -> bool:
+        """A nova-style ``shadow_*`` table no model maps: only the archive command
+        (``nova-manage db archive_deleted_rows``) reads or writes it, so a lock on
+        it stalls no service."""
+        return bool(table) and table.startswith("shadow_") and self.models.known and self.models.table(table) == "no"
+
+    def backend_only_constraint(self, step: Step, name: str | None) -> bool:
+        """A constraint dropped only where the inspector finds it, which no model
+        (head, nor base in diff mode) declares by that name."""
+        if not step.op.get("if_exists") or not name:
+            return False
+        declared = self.models.constraint_names | (self.base_models.constraint_names if self.base_models else set())
+        return self.models.known and name not in declared
+
+    @cached_property
+    def types(self) -> TypeIndex:
+        """The project's own column types (TypeDecorators and type factories)."""
+        return TypeIndex([f.extra["column_types"] for f in self.ctx.head.values() if "column_types" in f.extra])
+
+    def prior_nullable(self, path: str, step: Step) -> bool | None:
+        """Was the column nullable before this step? From the earlier operations,
+        else (nothing known) from a primary key in the models; None if unknown."""
+        v = self.history.column_nullable(path, step.index, step.table, step.column)
+        if v is None and step.column in self.models.primary_keys.get(step.table or "", ()):
+            return False
+        return v
+
+    def charset(self, path: str, step: Step) -> str | None:
+        """The MySQL charset of the step's table: declared or converted by an earlier
+        operation, else declared by the models; None if unknown."""
+        return self.history.table_charset(path, step.index, step.table) or \
+            self.models.charsets.get(step.table or "")
+
+    def prior_type(self, path: str, table, column, index: int = 0):
+        """The column's type before operation ``index`` of this migration: the
+        nearest earlier operation (in this upgrade(), then along down_revision)
+        that created, added or retyped it; None if unknown."""
+        return self.history.column_type(path, index, table, column)
 
 
 def _models(facts_by_path: dict) -> list:

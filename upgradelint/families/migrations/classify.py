@@ -23,6 +23,32 @@ def op_column(op) -> tuple[str | None, str | None]:
     return op.table, c if isinstance(c, str) else None
 
 
+def op_signature(op) -> str:
+    """What an operation does, apart from how it is written: its kind, table,
+    arguments and details, without its position, the helper it sits in or
+    which arguments were passed by keyword. ``'...{}'.format(t)`` and an
+    f-string give the same SQL text; ``op.create_table`` and neutron's
+    ``create_table_if_not_exists`` the same operation."""
+    return repr((op.name, op.receiver, op.table, op.args, op.detail))
+
+
+def _alike(a, b) -> bool:
+    """Equal values, where an unknown part (None: a constant from another
+    module, a value computed at run time) matches anything."""
+    if a is None or b is None:
+        return True
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_alike(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def same_operation(a, b) -> bool:
+    """Do two operations do the same, as far as is known? ``String(40)`` and
+    ``String(db_const.ETHERTYPE_FIELD_SIZE)`` (a library constant) may."""
+    return (a.name, a.receiver, a.table) == (b.name, b.receiver, b.table) and _alike(a.args, b.args) and \
+        _alike(a.detail, b.detail)
+
+
 def adds_column(op) -> bool:
     """An ``add_column`` in any spelling (raw SQL ``ADD COLUMN`` included)."""
     return op.name == "add_column" or (op.name == "add_column_if_not_exists" and op.receiver != "sql")
@@ -80,6 +106,28 @@ def fmt_type(t) -> str:
     return f"{t[0]}({', '.join(repr(p) if isinstance(p, str) else str(p) for p in t[1])})" if t[1] else t[0]
 
 
+_CANONICAL = {"unicode": "string", "varchar": "string", "nvarchar": "string", "unicodetext": "text",
+              "clob": "text", "nchar": "char", "int": "integer", "bigint": "biginteger",
+              "smallint": "smallinteger", "bool": "boolean", "timestamp": "timestamp", "decimal": "numeric"}
+_VARCHAR = {"string", "varchar", "unicode", "nvarchar"}
+# bytes per character of MySQL charsets (the worst case); unknown charsets count as utf8mb4
+_CHARSET_BYTES = {"utf8mb4": 4, "utf8": 3, "utf8mb3": 3, "latin1": 1, "ascii": 1, "binary": 1, "ucs2": 2,
+                  "utf16": 4, "utf32": 4}
+DEFAULT_CHARSET = "utf8mb4"
+
+
+def canonical(t) -> str | None:
+    """The DDL a type name renders: ``Unicode`` and ``VARCHAR`` are ``String``."""
+    if not t:
+        return None
+    n = t[0].lower()
+    return _CANONICAL.get(n, n)
+
+
+def _enum_values(t) -> list[str]:
+    return [p for p in t[1] if isinstance(p, str) and "=" not in p]
+
+
 def retype_verdict(old, new) -> tuple[str | None, str]:
     """(severity or None for no finding, variant) for a column type change."""
     if new is None:
@@ -87,10 +135,12 @@ def retype_verdict(old, new) -> tuple[str | None, str]:
     if old is None:
         return "warning", "retype_unknown"
     fo, fn = type_family(old), type_family(new)
+    if fo == "enum" and fn == "string":
+        return _enum_to_string(old, new)
     if fo != fn:
         return "error", "retype_family"
     if fo == "enum":
-        o, n = [p for p in old[1] if isinstance(p, str)], [p for p in new[1] if isinstance(p, str)]
+        o, n = _enum_values(old), _enum_values(new)
         if o and n and n[: len(o)] == o:
             return None, ""  # values appended at the end
         if o and n and set(o) <= set(n):
@@ -100,19 +150,57 @@ def retype_verdict(old, new) -> tuple[str | None, str]:
     if lo is not None and ln is not None:
         if ln < lo:
             return "error", "retype_narrow"
-        if ln == lo and old[0].lower() == new[0].lower():
+        if ln == lo and canonical(old) == canonical(new):
             return None, ""
         return "warning", "retype_widen"
-    if old == new:
+    if canonical(old) == canonical(new) and old[1] == new[1]:
         return None, ""
     return "warning", "retype_same_family"
 
 
-def crosses_utf8mb4_limit(old, new) -> bool:
-    """A string widened across 255 bytes in utf8mb4 (63 -> 64+ characters), which
-    MySQL cannot do in place."""
+def _enum_to_string(old, new) -> tuple[str, str]:
+    """Enum -> String: SQLAlchemy reads and binds both as ``str``, so N-1 code
+    keeps working; a narrowing when a known value no longer fits."""
+    values, ln = _enum_values(old), type_length(new)
+    if values and ln is not None and max(len(v) for v in values) > ln:
+        return "error", "retype_narrow"
+    return "warning", "retype_widen"
+
+
+def charset_bytes(charset: str | None) -> int:
+    return _CHARSET_BYTES.get((charset or DEFAULT_CHARSET).lower(), 4)
+
+
+def crosses_length_bytes(old, new, charset: str | None = None) -> bool:
+    """A VARCHAR widened across 255 bytes (utf8mb4: 63 -> 64+ characters; utf8:
+    85 -> 86+), which MySQL cannot do in place. An unknown charset counts as
+    utf8mb4."""
     lo, ln = type_length(old), type_length(new)
-    return type_family(old) == "string" and lo is not None and ln is not None and lo <= 63 < ln
+    if type_family(old) != "string" or lo is None or ln is None:
+        return False
+    per = charset_bytes(charset)
+    return lo * per <= 255 < ln * per
+
+
+def may_cross_length_bytes(old, new, charset: str | None) -> bool:
+    """Could the widening cross 255 bytes? With an unknown charset, under any
+    of latin1, utf8 and utf8mb4 (a database's default may be any of them)."""
+    if charset:
+        return crosses_length_bytes(old, new, charset)
+    return any(crosses_length_bytes(old, new, cs) for cs in ("latin1", "utf8", "utf8mb4"))
+
+
+def varchar_growth(old, new) -> bool:
+    """VARCHAR(n) -> VARCHAR(m > n) (Unicode and String alike)."""
+    lo, ln = type_length(old), type_length(new)
+    return (canonical(old) in _VARCHAR and canonical(new) in _VARCHAR and isinstance(lo, int)
+            and isinstance(ln, int) and ln > lo)
+
+
+def binary_coercible_growth(old, new) -> bool:
+    """A string growth PostgreSQL makes by changing metadata only:
+    varchar(n) -> varchar(m > n) or text."""
+    return varchar_growth(old, new) or (canonical(old) in _VARCHAR and canonical(new) == "text")
 
 
 # -- constraints ---------------------------------------------------------------------

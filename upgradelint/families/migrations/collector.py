@@ -9,11 +9,13 @@ from upgradelint.core.lazy import cst
 
 from upgradelint.core.cst.static import UNKNOWN, dotted, evaluate, kwarg, positional
 from upgradelint.core.cst.walk import fast_visit
+from upgradelint.families.migrations import guards
 from upgradelint.families.migrations.expressions import (SA_MODULES, chain_has, chain_root_call, last_name,
-                                                         sql_text, type_value)
+                                                         looks_like_sql, sql_text, type_value)
 from upgradelint.families.migrations.facts import MigrationOp
 
 _TABLE_FACTORIES = {"Table", "table", "load_table", "get_table", "_get_table", "get_table_ref"}
+_MAX_UNROLL = 8  # constant loops longer than this run their body once, with the loop variable unknown
 _CONSTRAINTS = {"ForeignKeyConstraint": "foreignkey", "UniqueConstraint": "unique",
                 "PrimaryKeyConstraint": "primary", "CheckConstraint": "check", "Index": "index"}
 # alembic parameter names, so keyword calls land in the same positions
@@ -68,44 +70,101 @@ class OpCollector:
         self.seen: set = set()
         self.iteration: list[int] = []  # positions in unrolled constant loops
         self.code: list[str] = []
+        self.dialects: frozenset | None = None  # the dialects the current statement runs on (None: any)
+        self.dialect_vars: set[str] = set()  # locals bound to the dialect name
+        self.inspected: set[str] = set()  # locals bound to what an inspector found
+        self.if_exists = 0  # depth of ifs that test what the inspector found
+        self.top: set[int] = set()  # ids of the current function's top-level statements
+        self.row_lists: set[str] = set()  # locals bound to literal rows (``rows = [{'name': 'x'}]``)
 
     def run(self, fn: cst.FunctionDef, helper: str | None) -> None:
         self.stack.append(fn.name.value)
-        saved = self.helper
+        saved = (self.helper, self.dialects, self.top, set(self.dialect_vars), set(self.inspected))
         saved_names = dict(self.names)  # local constants do not leak out of the function
         self.helper = helper
+        self.top = {id(st) for st in fn.body.body} if isinstance(fn.body, cst.IndentedBlock) else set()
         self.code.append(self.parsed.code(fn.body))
         fast_visit(fn.body, self)
-        self.helper = saved
+        self.helper, self.dialects, self.top, self.dialect_vars, self.inspected = saved
         self.names = saved_names
         self.stack.pop()
+
+    def visit_If(self, node: cst.If) -> bool:
+        """An ``if`` on the dialect runs its body on those dialects only (its
+        ``else`` on the others; ``if name != 'mysql': return`` the rest of the
+        function on mysql); an ``if`` on what the inspector found marks the
+        operations in its body as conditional on the object existing."""
+        on = guards.dialects_of(node.test, self.names, self.dialect_vars)
+        if on is None and guards.is_inspector_guard(node.test, self.inspected):
+            self.if_exists += 1
+            fast_visit(node.body, self)
+            self.if_exists -= 1
+            if node.orelse is not None:
+                fast_visit(node.orelse, self)
+            return False
+        if on is None:
+            return True
+        current = self.dialects if self.dialects is not None else guards.DIALECTS
+        if guards.early_return(node) and id(node) in self.top:
+            self.dialects = current - on
+            return False
+        saved = self.dialects
+        self.dialects = current & on
+        fast_visit(node.body, self)
+        if node.orelse is not None:
+            self.dialects = current - on
+            fast_visit(node.orelse, self)
+        self.dialects = saved
+        return False
 
     def visit_FunctionDef(self, node) -> bool:
         return False  # nested defs are not run by upgrade() itself
 
     def visit_For(self, node: cst.For) -> bool:
-        """``for name in ('a', 'b'):`` runs its body once per constant, so the
+        """``for name in ('a', 'b'):`` (a literal, a constant or a local tuple;
+        ``for a, b in zip(x, y):`` too) runs its body once per value, so the
         operations inside name their tables."""
-        if not isinstance(node.target, cst.Name):
+        rows = self._loop_rows(node)
+        if rows is None:
             return True
-        values = evaluate(node.iter, self.names)
-        if not isinstance(values, (tuple, list)) or not values or len(values) > 8 or \
-                not all(isinstance(v, str) for v in values):
-            return True
-        var = node.target.value
-        saved = self.names.get(var, UNKNOWN)
-        for i, v in enumerate(values):
-            self.names[var] = cst.SimpleString(repr(v))
+        targets = [node.target.value] if isinstance(node.target, cst.Name) else \
+            [el.value.value for el in node.target.elements]
+        saved = {t: self.names.get(t, UNKNOWN) for t in targets}
+        for i, row in enumerate(rows):
+            for t, v in zip(targets, row):
+                self.names[t] = cst.SimpleString(repr(v))
             self.iteration.append(i)
             fast_visit(node.body, self)
             self.iteration.pop()
-        if saved is UNKNOWN:
-            self.names.pop(var, None)
-        else:
-            self.names[var] = saved
+        for t, v in saved.items():
+            if v is UNKNOWN:
+                self.names.pop(t, None)
+            else:
+                self.names[t] = v
         if node.orelse is not None:
             fast_visit(node.orelse, self)
         return False
+
+    def _loop_rows(self, node: cst.For):
+        """The values a constant loop binds, one tuple per iteration; None when not constant."""
+        it = node.iter
+        if isinstance(node.target, cst.Name):
+            values = evaluate(it, self.names)
+            if isinstance(values, (tuple, list)) and values and len(values) <= _MAX_UNROLL and \
+                    all(isinstance(v, str) for v in values):
+                return [(v,) for v in values]
+            return None
+        if not isinstance(node.target, cst.Tuple) or not all(
+                isinstance(el.value, cst.Name) for el in node.target.elements):
+            return None
+        if not (isinstance(it, cst.Call) and last_name(it.func) == "zip" and len(positional(it)) ==
+                len(node.target.elements)):
+            return None
+        cols = [evaluate(a, self.names) for a in positional(it)]
+        if not all(isinstance(c, (tuple, list)) and all(isinstance(v, str) for v in c) for c in cols):
+            return None
+        rows = list(zip(*cols))
+        return rows if rows and len(rows) <= _MAX_UNROLL else None
 
     def visit_Lambda(self, node) -> bool:
         return False
@@ -117,11 +176,15 @@ class OpCollector:
             return
         name = targets[0].value
         value = node.value
-        const = evaluate(value, self.names)
-        if isinstance(const, str):  # table_name = prefix + 'block_device_mapping'
-            self.names[name] = cst.SimpleString(repr(const))
-        elif name in self.names:
-            self.names.pop(name)  # a local shadows the module constant with an unknown value
+        self._bind_constant(name, value)
+        if self._literal_rows(value):
+            self.row_lists.add(name)
+        else:
+            self.row_lists.discard(name)
+        if guards.is_dialect_expr(value, self.dialect_vars):
+            self.dialect_vars.add(name)
+        if guards.inspects(value):
+            self.inspected.add(name)
         table = self._table_of_expr(value)
         if table is not UNKNOWN:
             self.tables[name] = table
@@ -132,6 +195,24 @@ class OpCollector:
             return
         if isinstance(value, cst.Call) and last_name(value.func) in _CONSTRAINTS:
             self.constraints[name] = self._constraint(value)
+
+    def _bind_constant(self, name: str, value) -> None:
+        """Locals the rest of the function reads as constants: strings
+        (``table_name = prefix + 'bdm'``), tuples of strings (``tables = ('a', 'b')``)
+        and SQL text with its unknown parts as placeholders
+        (``sql = 'ALTER TABLE %s ENGINE=InnoDB' % table``)."""
+        const = evaluate(value, self.names)
+        if isinstance(const, str):
+            self.names[name] = cst.SimpleString(repr(const))
+            return
+        if isinstance(const, (tuple, list)) and const and all(isinstance(v, str) for v in const):
+            self.names[name] = cst.Tuple([cst.Element(cst.SimpleString(repr(v))) for v in const])
+            return
+        text = sql_text(value, self.names) if const is UNKNOWN else None
+        if text is not None and looks_like_sql(text):
+            self.names[name] = cst.SimpleString(repr(text))
+        elif name in self.names:
+            self.names.pop(name)  # a local shadows the module constant with an unknown value
 
     def visit_With(self, node: cst.With) -> None:
         for item in node.items:
@@ -152,6 +233,11 @@ class OpCollector:
             bound = self.names[node.value]  # a module-level table
             if last_name(bound.func) in _TABLE_FACTORIES:
                 return self._table_of_expr(bound)
+        if isinstance(node, cst.Subscript) and isinstance(node.value, cst.Attribute) and \
+                node.value.attr.value == "tables" and len(node.slice) == 1 and \
+                isinstance(node.slice[0].slice, cst.Index):  # meta.tables['name']
+            v = self._val(node.slice[0].slice.value)
+            return v if isinstance(v, str) else None
         if isinstance(node, cst.Call) and last_name(node.func) in ("create_table", "create_table_if_not_exists"):
             args = positional(node)
             v = self._val(args[0]) if args else None
@@ -288,8 +374,12 @@ class OpCollector:
         rest = args[cpos:] if name in ("add_column", "create_column") else args[1:]
         if name in ("add_column", "create_column") and not rest and kwarg(node, "column") is not None:
             rest = [kwarg(node, "column")]
+        detail = self._details(name, node, rest)
+        # what the linter cannot evaluate, as written: an edit of it is an edit of the operation
+        unknown = tuple((i, " ".join(self.parsed.code(n).split())) for i, (n, v) in enumerate(zip(nodes, vals))
+                        if n is not None and v is None)
         self._add(name, "op" if batch_table is UNKNOWN else "batch", table, vals, node,
-                  self._details(name, node, rest))
+                  detail + ((("unknown", unknown),) if unknown else ()))
 
     def _details(self, name, node, rest):
         """Operation details from keyword arguments and Column(...) arguments."""
@@ -299,7 +389,9 @@ class OpCollector:
             v = kwarg(node, key)
             if v is None:
                 continue
-            if key in ("type_", "existing_type", "type"):
+            if key == "type_" and name == "drop_constraint":  # the constraint's kind, not a column type
+                out.append((key, self._val(v)))
+            elif key in ("type_", "existing_type", "type"):
                 out.append(("type_" if key == "type" else key, type_value(v, self.names)))
             elif key in ("server_default", "existing_server_default"):
                 out.append((key, not (isinstance(v, cst.Name) and v.value == "None")))
@@ -311,16 +403,71 @@ class OpCollector:
             if isinstance(col, cst.Call) and last_name(col.func) == "Column":
                 out.extend(self._column_spec(col))
         if name == "create_table":
-            cols = []
-            types = []
-            for a in positional(node)[1:]:
-                if isinstance(a, cst.Call) and last_name(a.func) == "Column":
-                    spec = dict(self._column_spec(a))
-                    if spec.get("column"):
-                        cols.append(spec["column"])
-                        types.append((spec["column"], spec.get("type_")))
-            out.append(("columns", tuple(cols)))
-            out.append(("coltypes", tuple(types)))
+            out.extend(self._table_spec(node, positional(node)[1:]))
+        if name == "bulk_insert":
+            rows = kwarg(node, "rows") or (positional(node)[1] if len(positional(node)) > 1 else None)
+            out.append(("literal_rows", self._literal_rows(rows)))
+        return tuple(out)
+
+    def _literal_rows(self, rows) -> bool:
+        """``[{'name': 'PROXYV2'}, ...]`` or ``[{'name': f} for f in NEW_FIELDS]``
+        over a constant list (directly or through a local): rows written out in
+        the code, every value a constant."""
+        if isinstance(rows, cst.Name):
+            return rows.value in self.row_lists
+        if isinstance(rows, cst.ListComp):
+            comp = rows.for_in
+            values = evaluate(comp.iter, self.names)
+            if comp.inner_for_in is not None or not isinstance(comp.target, cst.Name) or \
+                    not isinstance(values, (list, tuple)) or not values or not isinstance(rows.elt, cst.Dict):
+                return False
+            loop = {comp.target.value: cst.SimpleString(repr(values[0]))}
+            return all(isinstance(e, cst.DictElement) and evaluate(e.value, {**self.names, **loop}) is not UNKNOWN
+                       for e in rows.elt.elements)
+        if not isinstance(rows, (cst.List, cst.Tuple)) or not rows.elements:
+            return False
+        for el in rows.elements:
+            d = el.value
+            if not isinstance(d, cst.Dict) or not all(
+                    isinstance(e, cst.DictElement) and evaluate(e.value, self.names) is not UNKNOWN
+                    for e in d.elements):
+                return False
+        return True
+
+    def _table_spec(self, call: cst.Call, items) -> tuple:
+        """What a table definition declares: its columns, their types and
+        nullability (primary keys are NOT NULL), generated columns, and the
+        MySQL charset (``mysql_charset=``)."""
+        cols, types, nulls, generated, refs = [], [], [], [], []
+        pk = set()
+        for a in items:
+            if not isinstance(a, cst.Call):
+                continue
+            if last_name(a.func) == "Column":
+                spec = dict(self._column_spec(a))
+                refs.extend(spec.get("references", ()))
+                if spec.get("column"):
+                    cols.append(spec["column"])
+                    types.append((spec["column"], spec.get("type_")))
+                    nulls.append((spec["column"], spec.get("nullable")))
+                    if spec.get("generated"):
+                        generated.append(spec["column"])
+            elif last_name(a.func) == "PrimaryKeyConstraint":
+                pk.update(v for v in (self._val(x) for x in positional(a)) if isinstance(v, str))
+            elif last_name(a.func) == "ForeignKeyConstraint" and len(positional(a)) > 1:
+                target = self._val(positional(a)[1])
+                refs.extend(t.split(".")[0] for t in (target if isinstance(target, (list, tuple)) else ())
+                            if isinstance(t, str) and "." in t)
+        nulls = [(c, False if c in pk else n) for c, n in nulls]
+        out = [("columns", tuple(cols)), ("coltypes", tuple(types)), ("colnulls", tuple(nulls))]
+        if generated:
+            out.append(("generated", tuple(generated)))
+        if refs:
+            out.append(("references", tuple(dict.fromkeys(refs))))
+        for key in ("mysql_charset", "mysql_default_charset"):
+            v = self._val(kwarg(call, key)) if kwarg(call, key) is not None else None
+            if isinstance(v, str):
+                out.append(("charset", v.lower()))
         return tuple(out)
 
     def _table_def(self, node: cst.Call) -> None:
@@ -328,14 +475,10 @@ class OpCollector:
         types it declares (what the schema looked like when it was written)."""
         args = positional(node)
         name = self._val(args[0])
-        types = []
-        for a in args[1:]:
-            if isinstance(a, cst.Call) and last_name(a.func) == "Column":
-                spec = dict(self._column_spec(a))
-                if spec.get("column") and spec.get("type_"):
-                    types.append((spec["column"], spec["type_"]))
-        if isinstance(name, str) and types:
-            self._add("table_def", "migrate", name, (name,), node, (("coltypes", tuple(types)),))
+        spec = dict(self._table_spec(node, args[1:]))
+        if isinstance(name, str) and any(t for _, t in spec["coltypes"]):
+            self._add("table_def", "migrate", name, (name,), node,
+                      tuple((k, v) for k, v in spec.items() if k != "columns"))
 
     def _column_spec(self, col: cst.Call):
         args = positional(col)
@@ -348,9 +491,22 @@ class OpCollector:
         if nv is UNKNOWN:
             nv = False if pkv is True else (None if nullable is not None else True)
         typ = type_value(args[1], self.names) if len(args) > 1 else None
-        return (("column", name if isinstance(name, str) else None), ("nullable", nv),
+        if typ is None and kwarg(col, "type_") is not None:
+            typ = type_value(kwarg(col, "type_"), self.names)
+        generated = any(isinstance(a, cst.Call) and last_name(a.func) == "Computed" for a in args[1:]) or \
+            kwarg(col, "sqlite_computed") is not None
+        refs = tuple(r for r in (self._referenced(a) for a in args[1:]
+                                 if isinstance(a, cst.Call) and last_name(a.func) == "ForeignKey") if r)
+        spec = (("column", name if isinstance(name, str) else None), ("nullable", nv),
                 ("server_default", sd is not None and not (isinstance(sd, cst.Name) and sd.value == "None")),
                 ("default", kwarg(col, "default") is not None), ("type_", typ))
+        return spec + ((("generated", True),) if generated else ()) + ((("references", refs),) if refs else ())
+
+    def _referenced(self, call: cst.Call) -> str | None:
+        """The table a ``ForeignKey('table.column')`` points at."""
+        args = positional(call)
+        v = self._val(args[0]) if args else None
+        return v.split(".")[0] if isinstance(v, str) and "." in v else None
 
     def _execute(self, node):
         args = positional(node)
@@ -369,8 +525,9 @@ class OpCollector:
             return  # otherwise a SQLAlchemy construct: DML found by its own visit
         from upgradelint.families.migrations.sql import analyse
 
+        statement = " ".join(text.split())
         for name, table, vals, detail in analyse(text):
-            self._add(name, "sql", table, vals, node, detail, allow_repeat=True)
+            self._add(name, "sql", table, vals, node, detail + (("statement", statement),), allow_repeat=True)
 
     def _dml(self, verb, table, node):
         self._add("dml", "dml", table if isinstance(table, str) else None, (table,), node, (("verb", verb.upper()),))
@@ -455,5 +612,10 @@ class OpCollector:
                 return
             self.seen.add(key)
         keywords = tuple(a.keyword.value for a in node.args if a.keyword is not None)
+        detail = tuple(detail)
+        if self.dialects is not None:
+            detail += (("dialects", tuple(sorted(self.dialects))),)
+        if self.if_exists:
+            detail += (("if_exists", True),)
         self.ops.append(MigrationOp(name, receiver, table, tuple(vals), keywords, self.helper,
-                                    self.parsed.span(node), tuple(detail)))
+                                    self.parsed.span(node), detail))

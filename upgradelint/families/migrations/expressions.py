@@ -12,6 +12,12 @@ from upgradelint.core.cst.static import UNKNOWN, dotted, evaluate, kwarg, positi
 SA_MODULES = {"sa", "sqlalchemy", "sql", "expression", "sa.sql", "sqlalchemy.sql", "sa.sql.expression"}
 _TEXT_FUNCS = {"text", "sa.text", "sqlalchemy.text", "sql.text", "sqlalchemy.sql.text", "expression.text"}
 _PLACEHOLDER = "upgradelint_unknown"
+_SQL_START = re.compile(r"^\s*(ALTER|UPDATE|INSERT|DELETE|DROP|CREATE|RENAME|OPTIMIZE|TRUNCATE)\s", re.I)
+
+
+def looks_like_sql(text: str) -> bool:
+    """Text that starts like a DDL or DML statement."""
+    return bool(_SQL_START.match(text))
 
 
 def strings(value, names) -> tuple[str, ...]:

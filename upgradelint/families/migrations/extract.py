@@ -8,12 +8,15 @@ import re
 
 from upgradelint.core.lazy import cst
 
-from upgradelint.core.cst.static import UNKNOWN, dotted, evaluate, kwarg, module_constants, positional
+from upgradelint.core.cst.static import dotted, evaluate, module_constants
 from upgradelint.core.cst.walk import fast_visit
 from upgradelint.core.paths import is_test_path
 from upgradelint.families.migrations.collector import op_collector
 from upgradelint.families.migrations.expressions import last_name, strings
-from upgradelint.families.migrations.facts import EXCEPTION_NAMES, Migration, is_model_module
+from upgradelint.families.migrations.coltypes import extract_types
+from upgradelint.families.migrations.facts import EXCEPTION_NAMES, Migration, is_model_module, is_type_module
+from upgradelint.families.migrations.modelfacts import extract_models as _extract_models
+from upgradelint.families.migrations.modelfacts import returns as _returns
 
 
 def _op_names(module: cst.Module) -> set[str]:
@@ -60,6 +63,8 @@ def extract(parsed, facts) -> None:
     if "upgrade" not in funcs:
         if is_model_module(relpath, parsed.text):
             _extract_models(parsed, facts)
+        if is_type_module(relpath, parsed.text):
+            extract_types(parsed, facts)
         return
     names = module_constants(module)
     revision = evaluate(names.get("revision"), names)
@@ -78,9 +83,32 @@ def extract(parsed, facts) -> None:
         upgrade_span=parsed.span(funcs["upgrade"].name),
         upgrade_code=code,
         model_imports=_model_imports(parsed),
+        legacy_port=_legacy_port(funcs["upgrade"], names),
     )
     # '# noqa: UPG3nn  reason' on the def upgrade line covers the whole upgrade()
     facts.suppression_anchors = ((facts.migration.upgrade_span.line, "UPG3"),)
+
+
+def _legacy_port(fn: cst.FunctionDef, names) -> int | None:
+    """N of ``if not legacy_utils.is_migration_needed(N): return`` among the first
+    statements of upgrade(): an alembic port of legacy migration N, whose body
+    runs only where the legacy migrations never ran."""
+    body = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else ()
+    for stmt in list(body)[:3]:
+        if not isinstance(stmt, cst.If) or stmt.orelse is not None:
+            continue
+        test = stmt.test
+        if not (isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
+                and isinstance(test.expression, cst.Call) and last_name(test.expression.func) == "is_migration_needed"):
+            continue
+        inner = stmt.body.body
+        if isinstance(stmt.body, cst.IndentedBlock):
+            inner = inner[0].body if len(inner) == 1 and isinstance(inner[0], cst.SimpleStatementLine) else ()
+        args = test.expression.args
+        n = evaluate(args[0].value, names) if args else None
+        if len(inner) == 1 and isinstance(inner[0], cst.Return) and isinstance(n, int):
+            return n
+    return None
 
 
 def _declared_exceptions(parsed, funcs, names) -> dict:
@@ -143,137 +171,73 @@ def collector_order(collector, funcs) -> list[str]:
     return seen
 
 
-def _returns(fn: cst.FunctionDef):
-    out = []
-
-    class V(cst.CSTVisitor):
-        def visit_Return(self, node: cst.Return) -> None:
-            if node.value is not None:
-                out.append(node.value)
-
-    fast_visit(fn.body, V())
-    return out
-
-
-# -- models -------------------------------------------------------------------
-
-def _column_name(call: cst.Call, attr: str | None, names) -> str | None:
-    if last_name(call.func) not in ("Column", "mapped_column"):
-        return None
-    args = positional(call)
-    if args:
-        v = evaluate(args[0], names)
-        if isinstance(v, str):
-            return v
-    v = evaluate(kwarg(call, "name"), names) if kwarg(call, "name") is not None else UNKNOWN
-    if isinstance(v, str):
-        return v
-    return attr
-
-
-def _extract_models(parsed, facts) -> None:
-    """Mapped tables and columns: ``{"classes": {cls: (table|None, columns, bases)},
-    "tables": {table: columns}, "removed_tables": (...), "removed_columns": ((t, c), ...)}``."""
-    module = parsed.module
-    names = module_constants(module)
-    classes = {}
-    tables = {}
-    for stmt in module.body:
-        if isinstance(stmt, cst.ClassDef):
-            table = None
-            cols = []
-            for item in stmt.body.body:
-                if isinstance(item, cst.SimpleStatementLine):
-                    for small in item.body:
-                        target, value = None, None
-                        if isinstance(small, cst.Assign) and len(small.targets) == 1 and \
-                                isinstance(small.targets[0].target, cst.Name):
-                            target, value = small.targets[0].target.value, small.value
-                        elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-                            target, value = small.target.value, small.value
-                        if target is None or value is None:
-                            continue
-                        if target == "__tablename__":
-                            v = evaluate(value, names)
-                            table = v if isinstance(v, str) else None
-                        elif isinstance(value, cst.Call):
-                            c = _column_name(value, target, names)
-                            if c:
-                                cols.append(c)
-                elif isinstance(item, cst.FunctionDef) and any(
-                        last_name(d.decorator if not isinstance(d.decorator, cst.Call) else d.decorator.func)
-                        == "declared_attr" for d in item.decorators):
-                    for ret in _returns(item):
-                        if isinstance(ret, cst.Call) and _column_name(ret, item.name.value, names):
-                            cols.append(_column_name(ret, item.name.value, names))
-            bases = tuple(b for b in (last_name(a.value) for a in stmt.bases) if b)
-            classes[stmt.name.value] = (table, tuple(cols), bases)
-        elif isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call) and \
-                        last_name(small.value.func) == "declarative_base" and len(small.targets) == 1 and \
-                        isinstance(small.targets[0].target, cst.Name):
-                    # BASE = declarative_base(cls=_NovaAPIBase): BASE stands for its cls
-                    cls_arg = kwarg(small.value, "cls")
-                    bases_of = (last_name(cls_arg),) if cls_arg is not None and last_name(cls_arg) else ()
-                    classes[small.targets[0].target.value] = (None, (), bases_of or ("<declarative>",))
-                elif isinstance(small, cst.Assign) and isinstance(small.value, cst.Call) and \
-                        last_name(small.value.func) == "Table":
-                    args = positional(small.value)
-                    t = evaluate(args[0], names) if args else UNKNOWN
-                    if isinstance(t, str):
-                        tables[t] = tuple(c for c in (_column_name(a, None, names) for a in args[1:]
-                                                      if isinstance(a, cst.Call)) if c)
-    removed_tables = evaluate(names.get("REMOVED_TABLES"), names) if "REMOVED_TABLES" in names else ()
-    removed_columns = evaluate(names.get("REMOVED_COLUMNS"), names) if "REMOVED_COLUMNS" in names else ()
-    if "REMOVED_TABLES" in names and removed_tables is UNKNOWN:
-        removed_tables = _set_literal(names["REMOVED_TABLES"], names)
-    if "REMOVED_COLUMNS" in names and removed_columns is UNKNOWN:
-        removed_columns = _set_literal(names["REMOVED_COLUMNS"], names)
-    out = {
-        "classes": classes,
-        "tables": tables,
-        "removed_tables": tuple(x for x in (removed_tables or ()) if isinstance(x, str)),
-        "removed_columns": tuple(tuple(x) for x in (removed_columns or ())
-                                 if isinstance(x, (tuple, list)) and len(x) == 2),
-    }
-    if classes or tables or out["removed_tables"] or out["removed_columns"]:
-        facts.extra["models"] = out
-
-
-def _set_literal(node, names):
-    if isinstance(node, cst.Set):
-        vals = [evaluate(el.value, names) for el in node.elements]
-        return tuple(v for v in vals if v is not UNKNOWN)
-    return ()
-
-
-# -- the project's own exception lists ---------------------------------------
+# -- the project's own migration tests -------------------------------------------
 
 def _extract_test_exceptions(parsed, facts) -> None:
+    """The exception lists a migration test keeps (``(list name, repository or
+    None, entry)``: keystone keeps one list per repository, in the class whose
+    ``migrate_file`` names it) and the name of a test that forbids offline
+    (contract) migrations through ``has_offline_migrations`` (neutron)."""
     found: list = []
+    offline: list = []
+    classes: list = []  # the repository each enclosing class tests, or None
 
     class V(cst.CSTVisitor):
+        def visit_ClassDef(self, node: cst.ClassDef) -> None:
+            classes.append(_tested_repository(node) or (classes[-1] if classes else None))
+
+        def leave_ClassDef(self, node: cst.ClassDef) -> None:
+            classes.pop()
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            if node.name.value.startswith("test") and _calls(node, "has_offline_migrations"):
+                offline.append(node.name.value)
+
         def visit_Assign(self, node: cst.Assign) -> None:
             for t in node.targets:
                 name = t.target.value if isinstance(t.target, cst.Name) else None
                 if name in EXCEPTION_NAMES:
-                    _literals(node.value, found)
+                    _literals(node.value, found, name, classes[-1] if classes else None)
 
         def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
             if isinstance(node.target, cst.Name) and node.target.value in EXCEPTION_NAMES and node.value is not None:
-                _literals(node.value, found)
+                _literals(node.value, found, node.target.value, classes[-1] if classes else None)
 
     fast_visit(parsed.module, V())
     if found:
         facts.extra["migration_exceptions"] = tuple(dict.fromkeys(found))
+    if offline:
+        facts.extra["offline_contract_test"] = offline[0]
 
 
-def _literals(node, out: list) -> None:
+def _tested_repository(cls: cst.ClassDef) -> str | None:
+    """``migrate_file = expand_repo.__file__`` in a class body: ``expand_repo``."""
+    for item in cls.body.body:
+        if isinstance(item, cst.SimpleStatementLine):
+            for small in item.body:
+                if isinstance(small, cst.Assign) and any(
+                        isinstance(t.target, cst.Name) and t.target.value == "migrate_file" for t in small.targets):
+                    d = dotted(small.value) or ""
+                    parts = [p for p in d.split(".") if p != "__file__"]
+                    return parts[-1] if parts else None
+    return None
+
+
+def _calls(fn: cst.FunctionDef, name: str) -> bool:
+    hit = []
+
+    class V(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            if last_name(node.func) == name:
+                hit.append(node)
+
+    fast_visit(fn.body, V())
+    return bool(hit)
+
+
+def _literals(node, out: list, list_name: str, scope: str | None) -> None:
     if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
         for el in node.elements:
             v = evaluate(el.value)
             if isinstance(v, (str, int)) and not isinstance(v, bool):
-                out.append(v)
-            elif isinstance(el.value, cst.BinaryOperation):  # INIT_VERSION + 1 and the like
-                continue
+                out.append((list_name, scope, v))

@@ -9,9 +9,13 @@ Three kinds of file feed the UPG3xx rules:
   branch labels, dependencies and declared exceptions;
 - SQLAlchemy model modules: which tables and columns the code maps, and
   nova-style ``REMOVED_COLUMNS``/``REMOVED_TABLES`` (``FileFacts.extra['models']``);
+- modules defining project column types (``TypeDecorator`` classes, type
+  factories): the SQL type behind each (``FileFacts.extra['column_types']``);
 - the project's own migration tests: the exception lists it keeps there
   (cinder ``DROP_ALTER_EXCEPTIONS``, keystone ``BANNED_OP_EXCEPTIONS``, nova/heat
-  ``exceptions``) (``FileFacts.extra['migration_exceptions']``).
+  ``exceptions``) (``FileFacts.extra['migration_exceptions']``), and whether
+  a test forbids offline contract migrations (neutron's
+  ``has_offline_migrations`` check, ``FileFacts.extra['offline_contract_test']``).
 
 This module holds the facts' shape and which files feed the family;
 ``extract.py`` reads them (``collector.py`` walks ``upgrade()``,
@@ -66,6 +70,9 @@ class Migration:
     upgrade_span: Span | None = None
     upgrade_code: str = ""  # normalised code of upgrade() and its helpers: diff mode compares it
     model_imports: tuple = ()  # (module, Span): application models imported by the script
+    # the legacy sqlalchemy-migrate version an alembic port replays, when upgrade() starts with
+    # ``if not legacy_utils.is_migration_needed(N): return`` (designate, senlin)
+    legacy_port: int | None = None
 
 
 def is_migration_path(relpath: str) -> bool:
@@ -82,7 +89,8 @@ def versions_root(path: str) -> str:
 
 
 def _is_exception_test(relpath: str, text: str) -> bool:
-    return relpath.rsplit("/", 1)[-1] in _TEST_FILES and any(n in text for n in EXCEPTION_NAMES)
+    return relpath.rsplit("/", 1)[-1] in _TEST_FILES and (
+        any(n in text for n in EXCEPTION_NAMES) or "has_offline_migrations" in text)
 
 
 def is_model_module(relpath: str, text: str) -> bool:
@@ -92,6 +100,11 @@ def is_model_module(relpath: str, text: str) -> bool:
         bool(_MODEL_PATH.search("/" + relpath))
 
 
+def is_type_module(relpath: str, text: str) -> bool:
+    """A module that may define project column types (``TypeDecorator``s)."""
+    return ("TypeDecorator" in text or "with_variant" in text) and bool(_MODEL_PATH.search("/" + relpath))
+
+
 def prefilter(relpath: str, text: str) -> bool:
     if not relpath.endswith(".py") or relpath.endswith("__init__.py"):
         return False
@@ -99,7 +112,7 @@ def prefilter(relpath: str, text: str) -> bool:
         return _is_exception_test(relpath, text)
     if "def upgrade" in text and (is_migration_path(relpath) or ("down_revision" in text and "revision" in text)):
         return True
-    return is_model_module(relpath, text) and not is_migration_path(relpath)
+    return (is_model_module(relpath, text) or is_type_module(relpath, text)) and not is_migration_path(relpath)
 
 
 def context(root: str, head: dict, lister) -> list[str]:

@@ -24,11 +24,20 @@ class ModelIndex:
     def __init__(self, models: list[dict]):
         self.known = bool(models)
         classes: dict = {}
+        pks: dict = {}
+        charsets: dict = {}
         self.tables: dict[str, set] = {}
         self.removed_tables: set = set()
         self.removed_columns: set = set()
+        self.primary_keys: dict[str, set] = {}  # table -> primary key columns
+        self.charsets: dict[str, str] = {}  # table -> declared MySQL charset
+        self.bases: dict[str, set] = {}  # table -> names of every base class of its model
+        self.constraint_names: set = set()  # names of constraints and indexes the models declare
         for m in models:
             classes.update(m.get("classes", {}))
+            pks.update(m.get("primary_keys", {}))
+            charsets.update(m.get("charsets", {}))
+            self.constraint_names.update(m.get("constraint_names", ()))
             for t, cols in m.get("tables", {}).items():
                 self.tables.setdefault(t, set()).update(cols)
             self.removed_tables.update(m.get("removed_tables", ()))
@@ -55,8 +64,21 @@ class ModelIndex:
                 complete = complete and bcomplete
             return table, out, complete
 
+        def lineage(name, seen):
+            if name in seen or name not in classes:
+                return [name]
+            seen.add(name)
+            return [name] + [b for base in classes[name][2] for b in lineage(base, seen)]
+
         for name in classes:
             table, cols, complete = resolve(name, set())
+            if table:
+                family = lineage(name, set())
+                self.bases.setdefault(table, set()).update(family[1:])
+                self.primary_keys.setdefault(table, set()).update(c for n in family for c in pks.get(n, ()))
+                cs = next((charsets[n] for n in family if n in charsets), None)
+                if cs:
+                    self.charsets.setdefault(table, cs)
             if not table and "BASEV2" in classes[name][2]:
                 # neutron-lib's BASEV2 names the table after the class: Network -> networks
                 table = name.lower() + "s"

@@ -15,9 +15,13 @@ class DropTable(Rule):
     `op.drop_table`, neutron `drop_table_if_exists`, sqlalchemy-migrate
     `Table(...).drop()` / `table.drop()`, and raw `DROP TABLE`. Tables created
     earlier in the same `upgrade()` and the legacy `migrate_version` table are
-    not reported. As for UPG301, a table the models no longer map (or list in
+    not reported, nor is the copy-and-swap rebuild (`CREATE TABLE tmp AS
+    SELECT ...`, `DROP TABLE t`, `ALTER TABLE tmp RENAME TO t`, or the same with
+    `op.create_table` / `op.drop_table` / `op.rename_table`): the table survives
+    (UPG307 reports the rebuild where it runs on a production database). As for UPG301, a table the models no longer map (or list in
     nova-style `REMOVED_TABLES`) is only info in a full-tree run; with `--base`
-    it is an error when the base models still map it.
+    it is an error when the base models still map it. In a declared expand
+    phase a drop is an error whatever the models say.
 
     ## Why is this bad?
     Services of release N-1 still query the table: every such query fails with
@@ -50,7 +54,9 @@ class DropTable(Rule):
     name = "drop-table"
     message = ("drop_table('{table}') in upgrade() breaks N-1 services that still query it{why}; "
                "move it to the contract phase")
-    messages = {"model": "drop_table('{table}') in upgrade(): {why}",
+    messages = {"expand": "drop_table('{table}') in a declared expand phase: the project's own test bans drops "
+                          "there, whatever the models map; move it to the contract phase",
+                "model": "drop_table('{table}') in upgrade(): {why}",
                 "recreate": "drop_table('{table}') then create_table('{table}') in upgrade(): its rows are lost"}
     severity = "error"
     INVALID = [
@@ -139,10 +145,14 @@ class DropTable(Rule):
                 table = step.table
                 if step.op.name not in DROP_TABLE or step.fresh or table == "migrate_version":
                     continue
-                if f.shadow_twin(step) or f.excepted("Table", table):
-                    continue
+                if f.shadow_twin(step) or f.excepted("Table", table) or f.swapped_in_later(step):
+                    continue  # a copy renamed to its name replaces it: the table survives (UPG307 judges the swap)
                 if f.table_recreated_later(step):
                     report(ctx, self, f.path, step.op.span, table, "recreate", "info", table=table)
+                    continue
+                if f.expand:  # whatever the models say
+                    report(ctx, self, f.path, step.op.span, step.shown_table, "expand", "error",
+                           table=step.shown_table)
                     continue
                 sev, why = a.mapping_severity("table", table)
                 report(ctx, self, f.path, step.op.span, step.shown_table, "model" if sev == "info" else None, sev,

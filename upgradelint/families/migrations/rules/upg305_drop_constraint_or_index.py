@@ -25,7 +25,12 @@ class DropConstraintOrIndex(Rule):
     primary-key and unknown constraints, info for indexes, foreign keys and
     check constraints (performance or integrity only), and info when the same
     kind of constraint is re-created on the table later in the same `upgrade()`
-    (a swap). Constraints that go with a column or table drop reported by
+    (a swap), or when the drop runs only where the inspector finds the
+    constraint (`if 'x_key' in [uc['name'] for uc in
+    insp.get_unique_constraints(t)]:`) and the models declare no constraint of
+    that name: PostgreSQL's automatic names of constraints some backends never
+    had. The `type_` of a `batch_op.drop_constraint` counts like the
+    `op.drop_constraint` one. Constraints that go with a column or table drop reported by
     UPG301/UPG302 are not reported twice.
 
     ## Why is this bad?
@@ -59,7 +64,9 @@ class DropConstraintOrIndex(Rule):
     name = "drop-constraint-or-index"
     message = "drops {what} '{name}' on '{table}' in upgrade(){where}; N-1 code may rely on it"
     messages = {"swap": "drops and re-creates {what} '{name}' on '{table}' in upgrade(): check the definition "
-                        "N-1 code relies on is kept"}
+                        "N-1 code relies on is kept",
+                "backend_only": "drops {what} '{name}' on '{table}' only where the inspector finds it, and the models "
+                                "do not declare it: a constraint some backends have, which N-1 code cannot rely on"}
     severity = "warning"
     INVALID = [
         Invalid(
@@ -154,20 +161,24 @@ class DropConstraintOrIndex(Rule):
     ]
 
     def check(self, ctx: Context):
-        for f in ctx.analysis(MigrationAnalysis).schema_migrations:
+        a = ctx.analysis(MigrationAnalysis)
+        for f in a.schema_migrations:
             if f.contract:
                 continue
             for step in f.steps:
                 drop = f.constraint_drop(step)
                 if drop is None:
                     continue
+                variant = "swap" if drop.recreated else None
                 if f.expand:
-                    sev = "error"
+                    sev, variant = "error", None
                 elif drop.recreated or drop.kind in ("index", "foreignkey", "check"):
                     sev = "info"
+                elif a.backend_only_constraint(step, drop.name):
+                    sev, variant = "info", "backend_only"
                 else:
                     sev = None
                 what = "foreign keys" if step.op.name.startswith("remove_f") else _WHAT.get(drop.kind, "constraint")
-                report(ctx, self, f.path, step.op.span, f"{step.shown_table}.{drop.name or '?'}",
-                       "swap" if drop.recreated and not f.expand else None, sev, what=what, name=drop.name or "?",
-                       table=step.shown_table, where=" in the expand branch" if f.expand else "")
+                report(ctx, self, f.path, step.op.span, f"{step.shown_table}.{drop.name or '?'}", variant, sev,
+                       what=what, name=drop.name or "?", table=step.shown_table,
+                       where=" in the expand branch" if f.expand else "")

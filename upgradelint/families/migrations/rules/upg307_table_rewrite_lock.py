@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
 from upgradelint.families.migrations.analysis import MigrationAnalysis
-from upgradelint.families.migrations.classify import CONSTRAINT_DROPS, str_arg
+from upgradelint.families.migrations.classify import CONSTRAINT_DROPS, DROP_TABLE, str_arg
 from upgradelint.families.migrations.report import report
 
 
@@ -17,6 +17,16 @@ class TableRewriteLock(Rule):
     `create_foreign_key` / `create_unique_constraint` on an existing table
     (MySQL validates every row; PostgreSQL takes SHARE ROW EXCLUSIVE; N-1
     writers may violate a new unique constraint). Retypes are UPG304's.
+    A table rebuilt by copy and swap (copy into a new table, drop the old one,
+    rename the copy) is a warning too: rows written during the copy are lost.
+    Statements that run only on SQLite (`if bind.engine.name == 'sqlite':`),
+    where this rebuild is the usual way to alter a table, are not reported.
+    nova's `shadow_*` tables are judged too (their DDL runs on the live
+    database), as info: only the archive command reads or writes them, so the
+    copy stalls no service, only the upgrade itself. SQL text built in a loop (`'ALTER TABLE %s CONVERT TO
+    CHARACTER SET utf8' % table` over a list of tables, directly or through a
+    local) is read per table where the list is known, and once for a table
+    of unknown name otherwise.
     Tables created in the same `upgrade()`, constraints on columns it added and
     initial revisions are not reported.
 
@@ -53,6 +63,10 @@ class TableRewriteLock(Rule):
         "foreign_key": "create_foreign_key on existing table '{table}' validates every row under lock",
         "unique": "create_unique_constraint on existing table '{table}': a table scan under lock, and N-1 "
                   "writers may insert duplicates",
+        "shadow": "{how} on '{table}' in upgrade() copies the table: only the archive command writes a shadow "
+                  "table, so no service stalls, but the upgrade lasts as long as the copy",
+        "copy_swap": "'{table}' rebuilt by copy and swap in upgrade(): rows N-1 services write during the copy are "
+                     "lost and their queries fail until the rename; rebuild this way on SQLite only",
     }
     severity = "warning"
     INVALID = [
@@ -133,7 +147,8 @@ class TableRewriteLock(Rule):
     ]
 
     def check(self, ctx: Context):
-        for f in ctx.analysis(MigrationAnalysis).schema_migrations:
+        a = ctx.analysis(MigrationAnalysis)
+        for f in a.schema_migrations:
             if f.contract:
                 continue
             for step in f.steps:
@@ -141,7 +156,9 @@ class TableRewriteLock(Rule):
                 if step.fresh:
                     continue
                 if op.name == "rebuild_table":
-                    report(ctx, self, f.path, op.span, table, table=table, how=op.get("how") or "?")
+                    shadow = a.shadow_table(step.table)
+                    report(ctx, self, f.path, op.span, table, "shadow" if shadow else None, "info" if shadow else None,
+                           table=table, how=op.get("how") or "?")
                 elif op.name == "create_primary_key":
                     if not f.primary_key_swap(step):
                         report(ctx, self, f.path, op.span, table, "primary_key", table=table, how="ADD PRIMARY KEY")
@@ -150,6 +167,8 @@ class TableRewriteLock(Rule):
                         report(ctx, self, f.path, op.span, f"{step.table}.{str_arg(op, 0, '?')}",
                                "foreign_key" if op.name == "create_foreign_key" else "unique", "info",
                                table=step.table)
+                elif op.name in DROP_TABLE and f.swapped_in_later(step):
+                    report(ctx, self, f.path, op.span, table, "copy_swap", table=table)
                 elif op.name in CONSTRAINT_DROPS:
                     drop = f.constraint_drop(step)
                     if drop is not None and drop.kind == "primary" and not drop.recreated:

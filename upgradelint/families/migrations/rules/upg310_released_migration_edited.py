@@ -9,9 +9,22 @@ from upgradelint.families.migrations.analysis import MigrationAnalysis, stem
 class ReleasedMigrationEdited(Rule):
     """
     ## What it does
-    In diff mode (`--base`), checks for changes to the `upgrade()` of a
-    migration that already exists at the base: its operations or code changed
-    (a whitespace, comment or docstring edit is not reported).
+    In diff mode (`--base`), checks for changes to what the `upgrade()` of a
+    migration that already exists at the base does: the operations it
+    performs, compared one by one (kind, table, arguments, details, SQL text).
+    A refactor that keeps them (a reformat, a comment or docstring edit,
+    `'...{}'.format(x)` turned into an f-string, a call reflowed,
+    `op.create_table` replaced by the project's `create_table_if_not_exists`)
+    is not reported, nor is a value replaced by one the linter cannot read
+    (`String(40)` by `String(db_const.ETHERTYPE_FIELD_SIZE)`, a library
+    constant): nothing shows the operation changed. When neither version
+    performs an operation the linter recognises, the code is compared instead.
+
+    The other UPG3xx rules judge such a rewrite only on what it adds: an
+    operation the base version already performed (a data step or a rename
+    that shipped years ago, rewritten for SQLAlchemy 2.0) is not reported
+    again. In a full-tree run, findings on released migrations are accepted
+    notes; this rule is how an edit to one is caught.
 
     ## Why is this bad?
     Deployments that already ran the migration never run it again: the edit
@@ -109,8 +122,7 @@ class ReleasedMigrationEdited(Rule):
             mig = facts.migration
             if mig is None:
                 continue
-            old = a.base_migration(path)
-            if old is None or old.upgrade_code == mig.upgrade_code:
+            if a.base_migration(path) is None or a.upgrade_unchanged(path):
                 continue
             name = mig.revision or stem(path)
             # judged on the whole upgrade(), not on the touched lines: report on the def line
