@@ -9,7 +9,7 @@ from typing import Iterator
 from upgradelint.core.model import FileFacts, Replacement, Span
 from upgradelint.core.rule import Context
 from upgradelint.families.objects import fingerprint as F
-from upgradelint.families.objects.fingerprint import Fingerprint
+from upgradelint.families.objects.fingerprint import Fingerprint, Hashing
 from upgradelint.families.objects.summary import Record
 from upgradelint.families.objects.world import ClassRef, Unresolved, World
 
@@ -25,11 +25,13 @@ class ObjectsAnalysis:
     mod_path: dict[str, str]  # module -> head relpath of the module's facts
     head: World
     refs: dict[str, tuple[ClassRef, str]]  # registered name -> (class, 'object' | 'notification')
+    hashing: Hashing  # how the project's tests hash each record (the head's tests)
     head_fp: dict[str, Fingerprint | None]
     traces: dict[str, list]  # name -> classes and modules its head fingerprint read, in order
     base: World | None  # the base tree (diff mode)
     base_refs: dict[str, tuple[ClassRef, str]]
     base_fp: dict[str, Fingerprint | None]
+    base_hashing: Hashing
     base_facts: dict[str, FileFacts]  # head relpath -> the facts of its base version (unchanged: the head's)
 
     def __init__(self, ctx: Context):
@@ -41,12 +43,14 @@ class ObjectsAnalysis:
                 self.mod_path.setdefault(ex.summary.module, rel)
         self.head = F.world_from_facts(ctx.head, ctx.reader)
         self.refs = {ref.name: (ref, how) for ref, how in F.registered(self.head)}
+        self.hashing = Hashing.from_facts(ctx.head)
         self.head_fp = {}
         self.traces = {}
         self.base = None
         self.base_refs = {}
         self.base_fp = {}
         self.base_facts = {}
+        self.base_hashing = self.hashing
         if ctx.base is not None and ctx.diff is not None:
             for rel, f in ctx.head.items():
                 ch = ctx.diff.changes.get(rel)
@@ -57,6 +61,7 @@ class ObjectsAnalysis:
             # modules read lazily (enum constants in non-object modules): at the base commit
             self.base = F.world_from_facts(self.base_facts, ctx.reader, diff=ctx.diff)
             self.base_refs = {ref.name: (ref, how) for ref, how in F.registered(self.base)}
+            self.base_hashing = Hashing.from_facts(self.base_facts)
 
     def fp(self, name: str, base: bool = False) -> Fingerprint | None:
         cache, refs, world = (self.base_fp, self.base_refs, self.base) if base else (self.head_fp, self.refs, self.head)
@@ -67,7 +72,8 @@ class ObjectsAnalysis:
             else:
                 world.trace = []
                 try:
-                    cache[name] = F.compute(world, entry[0], with_schema=F.is_payload(world, entry[0]))
+                    hashing = self.base_hashing if base else self.hashing
+                    cache[name] = hashing.fingerprint(world, entry[0], entry[1])
                 finally:
                     if not base:
                         self.traces[name] = world.trace
@@ -129,13 +135,20 @@ class ObjectsAnalysis:
         return F.records_from_facts(self.base_facts if base else self.ctx.head)
 
     def expected(self, rec: Record, base: bool = False) -> Fingerprint | None:
-        """The fingerprint a record should hold (None: unknown)."""
-        fp = self.fp(rec.name, base)
+        """The fingerprint a record should hold, hashed as the test of its table
+        hashes it (None: unknown)."""
+        return self.expected_in(rec.name, rec.table, base)
+
+    def expected_in(self, name: str, table: str, base: bool = False) -> Fingerprint | None:
+        """The fingerprint ``table`` should hold for ``name`` (None: not registered)."""
+        fp = self.fp(name, base)
         if fp is None:
             return None
-        if fp.notification and rec.table != "notification_object_data":
-            refs, world = (self.base_refs, self.base) if base else (self.refs, self.head)
-            fp = F.compute(world, refs[rec.name][0], with_schema=False)
+        refs, world, hashing = (self.base_refs, self.base, self.base_hashing) if base else \
+            (self.refs, self.head, self.hashing)
+        ref = refs[name][0]
+        if hashing.with_schema(world, ref, table) != fp.notification:
+            fp = F.compute(world, ref, with_schema=not fp.notification)
         return fp
 
     def bumped_pairs(self) -> Iterator[tuple[str, ClassRef, Fingerprint, Fingerprint]]:
