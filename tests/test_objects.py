@@ -31,6 +31,23 @@ def test_fixture_as_merged_tree_is_judged_in_full(scenario):
     run_scenario(os.path.join(FIXTURES, scenario), diff=False, select="UPG2")
 
 
+FLASH = "Camera 1.3 adds 'flash' but obj_make_compatible has no 'target_version < (1, 3)' branch removing it"
+
+
+@pytest.mark.parametrize("scenario, messages", [
+    ("history_several_bumps_branch_missing", [FLASH]),
+    ("history_several_bumps_branch_below_base", [FLASH]),
+    ("history_several_bumps_branch_at_other_version", [FLASH]),
+    ("history_several_bumps_enum_branch_late",
+     ["Camera 1.4 adds values to 'mode' but obj_make_compatible has no 'target_version < (1, 4)' branch for it"]),
+])
+def test_backport_branch_is_due_at_the_version_the_history_names(scenario, messages):
+    """Base 1.2, head 1.5: each field and enum value is blamed on the bump the
+    object's ``# Version`` history gives it, not on the newest."""
+    out = run_scenario(os.path.join(FIXTURES, scenario), select="UPG204")
+    assert [f.message for f in out.findings] == messages
+
+
 # -- the fingerprint on small objects ---------------------------------------------------
 
 BASE = """

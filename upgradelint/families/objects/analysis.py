@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from upgradelint.core import versions
 from upgradelint.core.model import FileFacts, Replacement, Span
 from upgradelint.core.rule import Context
 from upgradelint.families.objects import fingerprint as F
@@ -89,6 +90,41 @@ class ObjectsAnalysis:
             return F.describe(world, entry[0])
         except Unresolved:
             return None
+
+    def enum_values(self, name: str, base: bool = False) -> dict[str, frozenset] | None:
+        """field -> the values each enum field of the class accepts (None: unresolved)."""
+        refs, world = (self.base_refs, self.base) if base else (self.refs, self.head)
+        entry = refs.get(name)
+        if entry is None:
+            return None
+        try:
+            return F.enum_values(world, entry[0])
+        except Unresolved:
+            return None
+
+    def same_values_only(self, name: str) -> bool:
+        """Does the class's fingerprint change only in how enums hold their
+        values (``ALL = (X)``, a string, becoming ``(X,)``), each enum accepting
+        the same values? Nothing an N-1 peer sees has changed then."""
+        d_old, d_new = self.describe(name, True), self.describe(name)
+        if d_old is None or d_new is None or d_old["fields"].keys() != d_new["fields"].keys():
+            return False
+        if d_old["methods"] != d_new["methods"] or d_old["child_versions"] != d_new["child_versions"]:
+            return False
+        changed = [f for f in d_new["fields"] if d_new["fields"][f] != d_old["fields"][f]]
+        v_old, v_new = self.enum_values(name, True) or {}, self.enum_values(name) or {}
+        return bool(changed) and all(
+            f in v_old and v_old[f] == v_new.get(f)
+            and d_old["fields"][f].split(",valid_values=")[0] == d_new["fields"][f].split(",valid_values=")[0]
+            for f in changed)
+
+    def notes(self, name: str) -> list[tuple[tuple, str]]:
+        """((M, N), text) of the head class's ``# Version M.N: text`` history, in version order."""
+        rel = self.mod_path.get(self.refs[name][0].module) if name in self.refs else None
+        ex = self.ctx.head[rel].extra.get("objects") if rel else None
+        entries = (ex.notes or {}).get(name, ()) if ex is not None else ()
+        out = [(versions.parse(v)[:2], text) for v, text in entries if versions.parse(v)]
+        return sorted(out, key=lambda e: e[0])
 
     def reportable(self, name: str) -> bool:
         """Can a finding on this class's module be reported in this run? (A

@@ -218,6 +218,31 @@ def describe(world: World, ref: ClassRef) -> dict:
     return out
 
 
+def enum_values(world: World, ref: ClassRef) -> dict[str, frozenset]:
+    """field -> the values an enum field accepts, resolved through modules as
+    the fingerprint resolves an enum's ``ALL``, whether or not the field's repr
+    shows them (old nova enums hashed without them). A single string stands
+    for itself: ``ALL = (X)`` and ``ALL = (X,)`` accept the same value."""
+    out = {}
+    for name, f in merged_fields(world, ref).items():
+        if not isinstance(f, Inst):
+            continue
+        try:
+            holders = [f, world.getattr(f, "_type")]
+        except Unresolved:
+            continue
+        for h in holders:
+            vv = h.attrs.get("_valid_values") if isinstance(h, Inst) else None
+            if isinstance(vv, str):
+                out[name] = frozenset((vv,))
+            elif isinstance(vv, (tuple, list, set, frozenset)) and plain(vv):
+                out[name] = frozenset(vv)
+            else:
+                continue
+            break
+    return out
+
+
 def field_details(world: World, ref: ClassRef) -> dict:
     """name -> what the hash does not see: the type tree with object targets
     and element types, and read_only."""

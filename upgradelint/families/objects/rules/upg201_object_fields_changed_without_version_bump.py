@@ -252,7 +252,7 @@ class ObjectFieldsChangedWithoutVersionBump(Rule):
             if new is None or old is None or new.value is None or old.value is None:
                 continue
             done.add(name)
-            if new.version != old.version or new.data == old.data:
+            if new.version != old.version or new.data == old.data or a.same_values_only(name):
                 continue
             changes = _describe_change(a.describe(name, True) or EMPTY_DESCRIPTION,
                                        a.describe(name) or EMPTY_DESCRIPTION)
