@@ -48,6 +48,15 @@ def test_backport_branch_is_due_at_the_version_the_history_names(scenario, messa
     assert [f.message for f in out.findings] == messages
 
 
+def test_a_new_notification_belongs_in_notification_object_data():
+    """nova records notifications and payloads apart, hashed with their SCHEMA:
+    the message names that table and its hash."""
+    out = run_scenario(os.path.join(FIXTURES, "notification_unrecorded"), select="UPG202")
+    assert [f.message for f in out.findings] == [
+        "DiskPayload is a new registered object with no notification_object_data entry; "
+        "add 'DiskPayload': '1.0-62f964526feec3ebf8477815ac7d26ff'"]
+
+
 # -- the fingerprint on small objects ---------------------------------------------------
 
 BASE = """

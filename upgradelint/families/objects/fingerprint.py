@@ -404,12 +404,14 @@ class Hashing:
         base = self.schema.get(table) if table else None
         return base is not None and subclass_of(world, ref, base)
 
-    def home(self, world: World, ref: ClassRef, how: str | None = None) -> str | None:
-        """The table that records ``ref`` (or should: a new notification goes
-        to notification_object_data where the project has one, anything else
-        to object_data or the project's one table)."""
-        if ref.name in self.tables:
-            return self.tables[ref.name]
+    def home(self, world: World, ref: ClassRef, how: str | None = None) -> str:
+        """The table that records ``ref``, else the one it belongs in."""
+        return self.tables.get(ref.name) or self.belongs(world, ref, how)
+
+    def belongs(self, world: World, ref: ClassRef, how: str | None = None) -> str:
+        """The table whose test checks ``ref``: a notification goes to
+        notification_object_data where the project has one, anything else to
+        object_data or the project's one table."""
         if NOTIFICATION_TABLE in self.known and is_notification(world, ref, how):
             return NOTIFICATION_TABLE
         plain = sorted(t for t in self.known if t != NOTIFICATION_TABLE)
