@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from upgradelint.core import versions
 from upgradelint.core.model import FileFacts, Replacement, Span
 from upgradelint.core.rule import Context
 from upgradelint.families.objects import fingerprint as F
-from upgradelint.families.objects.fingerprint import Fingerprint
+from upgradelint.families.objects.fingerprint import Fingerprint, Hashing
 from upgradelint.families.objects.summary import Record
 from upgradelint.families.objects.world import ClassRef, Unresolved, World
 
@@ -25,11 +26,13 @@ class ObjectsAnalysis:
     mod_path: dict[str, str]  # module -> head relpath of the module's facts
     head: World
     refs: dict[str, tuple[ClassRef, str]]  # registered name -> (class, 'object' | 'notification')
+    hashing: Hashing  # how the project's tests hash each record (the head's tests)
     head_fp: dict[str, Fingerprint | None]
     traces: dict[str, list]  # name -> classes and modules its head fingerprint read, in order
     base: World | None  # the base tree (diff mode)
     base_refs: dict[str, tuple[ClassRef, str]]
     base_fp: dict[str, Fingerprint | None]
+    base_hashing: Hashing
     base_facts: dict[str, FileFacts]  # head relpath -> the facts of its base version (unchanged: the head's)
 
     def __init__(self, ctx: Context):
@@ -41,12 +44,14 @@ class ObjectsAnalysis:
                 self.mod_path.setdefault(ex.summary.module, rel)
         self.head = F.world_from_facts(ctx.head, ctx.reader)
         self.refs = {ref.name: (ref, how) for ref, how in F.registered(self.head)}
+        self.hashing = Hashing.from_facts(ctx.head)
         self.head_fp = {}
         self.traces = {}
         self.base = None
         self.base_refs = {}
         self.base_fp = {}
         self.base_facts = {}
+        self.base_hashing = self.hashing
         if ctx.base is not None and ctx.diff is not None:
             for rel, f in ctx.head.items():
                 ch = ctx.diff.changes.get(rel)
@@ -57,6 +62,7 @@ class ObjectsAnalysis:
             # modules read lazily (enum constants in non-object modules): at the base commit
             self.base = F.world_from_facts(self.base_facts, ctx.reader, diff=ctx.diff)
             self.base_refs = {ref.name: (ref, how) for ref, how in F.registered(self.base)}
+            self.base_hashing = Hashing.from_facts(self.base_facts)
 
     def fp(self, name: str, base: bool = False) -> Fingerprint | None:
         cache, refs, world = (self.base_fp, self.base_refs, self.base) if base else (self.head_fp, self.refs, self.head)
@@ -67,7 +73,8 @@ class ObjectsAnalysis:
             else:
                 world.trace = []
                 try:
-                    cache[name] = F.compute(world, entry[0], with_schema=F.is_payload(world, entry[0]))
+                    hashing = self.base_hashing if base else self.hashing
+                    cache[name] = hashing.fingerprint(world, entry[0], entry[1])
                 finally:
                     if not base:
                         self.traces[name] = world.trace
@@ -83,6 +90,41 @@ class ObjectsAnalysis:
             return F.describe(world, entry[0])
         except Unresolved:
             return None
+
+    def enum_values(self, name: str, base: bool = False) -> dict[str, frozenset] | None:
+        """field -> the values each enum field of the class accepts (None: unresolved)."""
+        refs, world = (self.base_refs, self.base) if base else (self.refs, self.head)
+        entry = refs.get(name)
+        if entry is None:
+            return None
+        try:
+            return F.enum_values(world, entry[0])
+        except Unresolved:
+            return None
+
+    def same_values_only(self, name: str) -> bool:
+        """Does the class's fingerprint change only in how enums hold their
+        values (``ALL = (X)``, a string, becoming ``(X,)``), each enum accepting
+        the same values? Nothing an N-1 peer sees has changed then."""
+        d_old, d_new = self.describe(name, True), self.describe(name)
+        if d_old is None or d_new is None or d_old["fields"].keys() != d_new["fields"].keys():
+            return False
+        if d_old["methods"] != d_new["methods"] or d_old["child_versions"] != d_new["child_versions"]:
+            return False
+        changed = [f for f in d_new["fields"] if d_new["fields"][f] != d_old["fields"][f]]
+        v_old, v_new = self.enum_values(name, True) or {}, self.enum_values(name) or {}
+        return bool(changed) and all(
+            f in v_old and v_old[f] == v_new.get(f)
+            and d_old["fields"][f].split(",valid_values=")[0] == d_new["fields"][f].split(",valid_values=")[0]
+            for f in changed)
+
+    def notes(self, name: str) -> list[tuple[tuple, str]]:
+        """((M, N), text) of the head class's ``# Version M.N: text`` history, in version order."""
+        rel = self.mod_path.get(self.refs[name][0].module) if name in self.refs else None
+        ex = self.ctx.head[rel].extra.get("objects") if rel else None
+        entries = (ex.notes or {}).get(name, ()) if ex is not None else ()
+        out = [(versions.parse(v)[:2], text) for v, text in entries if versions.parse(v)]
+        return sorted(out, key=lambda e: e[0])
 
     def reportable(self, name: str) -> bool:
         """Can a finding on this class's module be reported in this run? (A
@@ -129,13 +171,20 @@ class ObjectsAnalysis:
         return F.records_from_facts(self.base_facts if base else self.ctx.head)
 
     def expected(self, rec: Record, base: bool = False) -> Fingerprint | None:
-        """The fingerprint a record should hold (None: unknown)."""
-        fp = self.fp(rec.name, base)
+        """The fingerprint a record should hold, hashed as the test of its table
+        hashes it (None: unknown)."""
+        return self.expected_in(rec.name, rec.table, base)
+
+    def expected_in(self, name: str, table: str, base: bool = False) -> Fingerprint | None:
+        """The fingerprint ``table`` should hold for ``name`` (None: not registered)."""
+        fp = self.fp(name, base)
         if fp is None:
             return None
-        if fp.notification and rec.table != "notification_object_data":
-            refs, world = (self.base_refs, self.base) if base else (self.refs, self.head)
-            fp = F.compute(world, refs[rec.name][0], with_schema=False)
+        refs, world, hashing = (self.base_refs, self.base, self.base_hashing) if base else \
+            (self.refs, self.head, self.hashing)
+        ref = refs[name][0]
+        if hashing.with_schema(world, ref, table) != fp.notification:
+            fp = F.compute(world, ref, with_schema=not fp.notification)
         return fp
 
     def bumped_pairs(self) -> Iterator[tuple[str, ClassRef, Fingerprint, Fingerprint]]:

@@ -218,6 +218,31 @@ def describe(world: World, ref: ClassRef) -> dict:
     return out
 
 
+def enum_values(world: World, ref: ClassRef) -> dict[str, frozenset]:
+    """field -> the values an enum field accepts, resolved through modules as
+    the fingerprint resolves an enum's ``ALL``, whether or not the field's repr
+    shows them (old nova enums hashed without them). A single string stands
+    for itself: ``ALL = (X)`` and ``ALL = (X,)`` accept the same value."""
+    out = {}
+    for name, f in merged_fields(world, ref).items():
+        if not isinstance(f, Inst):
+            continue
+        try:
+            holders = [f, world.getattr(f, "_type")]
+        except Unresolved:
+            continue
+        for h in holders:
+            vv = h.attrs.get("_valid_values") if isinstance(h, Inst) else None
+            if isinstance(vv, str):
+                out[name] = frozenset((vv,))
+            elif isinstance(vv, (tuple, list, set, frozenset)) and plain(vv):
+                out[name] = frozenset(vv)
+            else:
+                continue
+            break
+    return out
+
+
 def field_details(world: World, ref: ClassRef) -> dict:
     """name -> what the hash does not see: the type tree with object targets
     and element types, and read_only."""
@@ -244,11 +269,21 @@ def _type_tree(world, t, depth=0) -> str:
     return name
 
 
-def is_payload(world: World, ref: ClassRef) -> bool:
+def subclass_of(world: World, ref: ClassRef, *names: str) -> bool:
+    """Is one of the classes in ``ref``'s MRO named one of ``names``?"""
     try:
-        return any(isinstance(c, ClassRef) and c.name == "NotificationPayloadBase" for c in world.mro(ref))
+        return any(isinstance(c, ClassRef) and c.name in names for c in world.mro(ref))
     except Unresolved:
         return False
+
+
+def is_payload(world: World, ref: ClassRef) -> bool:
+    return subclass_of(world, ref, "NotificationPayloadBase")
+
+
+def is_notification(world: World, ref: ClassRef, how: str | None = None) -> bool:
+    """A notification or its payload (nova records them apart, in notification_object_data)."""
+    return how == "notification" or subclass_of(world, ref, "NotificationBase", "NotificationPayloadBase")
 
 
 def compute(world: World, ref: ClassRef, with_schema: bool = False) -> Fingerprint:
@@ -324,13 +359,75 @@ def _is_test_module(mod: str) -> bool:
     return "tests" in parts or "test" in parts or parts[-1].startswith("test_")
 
 
-def fingerprints(world: World, modules=None) -> dict[str, Fingerprint]:
-    """name -> fingerprint of every registered object (notification payloads
-    with their SCHEMA, as nova's notification test hashes them)."""
-    out = {}
-    for ref, how in registered(world, modules):
-        out[ref.name] = compute(world, ref, with_schema=is_payload(world, ref))
-    return out
+NOTIFICATION_TABLE = "notification_object_data"
+
+
+@dataclass(frozen=True)
+class Hashing:
+    """How the project's own tests hash each record, so that the CLI, ``check``
+    and the tests compute the one fingerprint the project records.
+
+    oslo.versionedobjects adds extra data only when a test passes an
+    ``extra_data_func``. nova's notification test passes one to
+    ``test_hashes(notification_object_data, ...)`` and it adds the SCHEMA of
+    every ``NotificationPayloadBase`` subclass; that is ``schema``
+    (table -> payload base class), read from the test's code. A project whose
+    ``extra_data_func`` only hashes a test's own class (masakari) has none, and
+    its payloads are hashed plain wherever they are recorded."""
+
+    schema: dict  # table -> base class whose subclasses that table hashes with SCHEMA
+    tables: dict  # registered name -> the table that records it
+    known: frozenset  # every record table of the project
+
+    @classmethod
+    def from_facts(cls, facts: dict) -> Hashing:
+        schema: dict = {}
+        tables: dict = {}
+        stale = False
+        for rel, f in sorted(facts.items()):
+            ex = f.extra.get("objects") if f is not None else None
+            if ex is None or not ex.records:
+                continue
+            if ex.extra_data is None:
+                stale = True  # facts cached by an older build: the old rule
+            for table, base in ex.extra_data or ():
+                schema.setdefault(table, base)
+            for r in ex.records:
+                tables.setdefault(r.name, []).append(r.table)
+        known = frozenset(t for ts in tables.values() for t in ts)
+        if stale and NOTIFICATION_TABLE in known:
+            schema.setdefault(NOTIFICATION_TABLE, "NotificationPayloadBase")
+        home = {name: next((t for t in ts if t in schema), ts[0]) for name, ts in tables.items()}
+        return cls(schema=schema, tables=home, known=known)
+
+    def with_schema(self, world: World, ref: ClassRef, table: str | None) -> bool:
+        base = self.schema.get(table) if table else None
+        return base is not None and subclass_of(world, ref, base)
+
+    def home(self, world: World, ref: ClassRef, how: str | None = None) -> str:
+        """The table that records ``ref``, else the one it belongs in."""
+        return self.tables.get(ref.name) or self.belongs(world, ref, how)
+
+    def belongs(self, world: World, ref: ClassRef, how: str | None = None) -> str:
+        """The table whose test checks ``ref``: a notification goes to
+        notification_object_data where the project has one, anything else to
+        object_data or the project's one table."""
+        if NOTIFICATION_TABLE in self.known and is_notification(world, ref, how):
+            return NOTIFICATION_TABLE
+        plain = sorted(t for t in self.known if t != NOTIFICATION_TABLE)
+        return "object_data" if "object_data" in plain or not plain else plain[0]
+
+    def fingerprint(self, world: World, ref: ClassRef, how: str | None = None, table: str | None = None):
+        """The fingerprint the project's test computes for ``ref`` in ``table``
+        (default: its home table)."""
+        table = table or self.home(world, ref, how)
+        return compute(world, ref, with_schema=self.with_schema(world, ref, table))
+
+
+def fingerprints(world: World, hashing: Hashing, modules=None) -> dict[str, Fingerprint]:
+    """name -> fingerprint of every registered object, as the project's test
+    hashes it in the table that records it."""
+    return {ref.name: hashing.fingerprint(world, ref, how) for ref, how in registered(world, modules)}
 
 
 # -- running over a tree --------------------------------------------------
@@ -358,17 +455,19 @@ def records_from_facts(facts: dict) -> list[tuple[str, object]]:
     return out
 
 
-def compare(world: World, records) -> list[tuple[str, object, Fingerprint | None, str | None]]:
-    """(path, record, fingerprint, expected string or None when unknown) per record."""
-    fps = fingerprints(world)
-    plain: dict = {}
+def compare(world: World, records, hashing: Hashing) -> list[tuple[str, object, Fingerprint | None, str | None]]:
+    """(path, record, fingerprint, expected string or None when unknown) per
+    record, each hashed as its table's test hashes it."""
+    refs = {ref.name: (ref, how) for ref, how in registered(world)}
+    done: dict = {}
     out = []
     for rel, rec in records:
-        fp = fps.get(rec.name)
-        if fp is not None and fp.notification and rec.table != "notification_object_data":
-            if rec.name not in plain:
-                ref = ClassRef(fp.module, fp.cls)
-                plain[rec.name] = compute(world, ref, with_schema=False)
-            fp = plain[rec.name]
+        entry = refs.get(rec.name)
+        fp = None
+        if entry is not None:
+            schema = hashing.with_schema(world, entry[0], rec.table)
+            if (rec.name, schema) not in done:
+                done[(rec.name, schema)] = compute(world, entry[0], with_schema=schema)
+            fp = done[(rec.name, schema)]
         out.append((rel, rec, fp, fp.value if fp is not None else None))
     return out

@@ -376,3 +376,8 @@ class ObjectsExtra:
     records: tuple = ()
     history: dict = field(default_factory=dict)  # class name -> (versions in '# Version X.Y:' comments)
     guards: dict = field(default_factory=dict)  # class name -> ((M, N), keys, line) in obj_make_compatible
+    # Fields added after FACTS_SCHEMA 11 default to None: facts cached by an
+    # older build of the same schema leave them unset, and readers fall back.
+    notes: dict | None = None  # class name -> (('X.Y', text of its '# Version X.Y:' entry), ...)
+    pins: dict | None = None  # class name -> ((version, call code, line, column), ...) in obj_make_compatible
+    extra_data: tuple | None = None  # ((table, payload base class), ...): test_hashes(table, extra_data_func=f)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from upgradelint.core import versions
 from upgradelint.core.model import Span
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
@@ -20,6 +22,23 @@ def _summary(before, after) -> str:
     old_r, new_r = dict(before.remotables), dict(after.remotables)
     changes += [f"remotable '{n}'" for n in sorted(set(old_r) | set(new_r)) if old_r.get(n) != new_r.get(n)]
     return _short(changes)
+
+
+_QUALIFIER_RE = re.compile(r"^(?:\w+\s*\.\s*)+(?=\w+\s*\()")
+
+
+def _moved(code: str) -> str:
+    """A field's code without the module its class is read from: ``common_types.X()`` -> ``X()``."""
+    return _QUALIFIER_RE.sub("", code)
+
+
+def _unchanged_records(a) -> set:
+    """Names whose recorded fingerprints are all there, and equal, before and after."""
+    old, new = {}, {}
+    for side, recs in ((old, a.records(base=True)), (new, a.records())):
+        for _, r in recs:
+            side.setdefault(r.name, set()).add((r.table, r.value))
+    return {n for n, v in new.items() if old.get(n) == v}
 
 
 def _short(changes) -> str:
@@ -239,7 +258,7 @@ class ObjectFieldsChangedWithoutVersionBump(Rule):
             self._check_recorded(ctx, a)
             return
         done = self._check_fingerprints(ctx, a)
-        self._check_field_code(ctx, done)
+        self._check_field_code(ctx, done, _unchanged_records(a))
 
     def _check_fingerprints(self, ctx, a) -> set:
         """Fingerprints before and after: catches inherited changes too.
@@ -252,7 +271,7 @@ class ObjectFieldsChangedWithoutVersionBump(Rule):
             if new is None or old is None or new.value is None or old.value is None:
                 continue
             done.add(name)
-            if new.version != old.version or new.data == old.data:
+            if new.version != old.version or new.data == old.data or a.same_values_only(name):
                 continue
             changes = _describe_change(a.describe(name, True) or EMPTY_DESCRIPTION,
                                        a.describe(name) or EMPTY_DESCRIPTION)
@@ -281,8 +300,11 @@ class ObjectFieldsChangedWithoutVersionBump(Rule):
                 ctx.report(self, crel, cspan, f"{name}.VERSION", variant="inherited", cls=name, base=label, **fmt)
                 break
 
-    def _check_field_code(self, ctx, done):
-        """The foundation's comparison of the field code, where no fingerprint resolves."""
+    def _check_field_code(self, ctx, done, kept: set):
+        """The foundation's comparison of the field code, where no fingerprint
+        resolves. A field class now imported from elsewhere under the same name
+        and arguments (neutron moving one to neutron-lib) is not a change when
+        the object's recorded fingerprint (``kept``) stayed the same."""
         for path, facts in ctx.head.items():
             base = ctx.base.get(path)
             if base is None:
@@ -293,8 +315,10 @@ class ObjectFieldsChangedWithoutVersionBump(Rule):
                 if obj.name in done or not obj.registered or prev is None or obj.version is None \
                         or obj.version != prev.version:
                     continue
+                moved = _moved if obj.name in kept else str
                 fields_changed = (obj.fields is not None and prev.fields is not None and
-                                  {(f.name, f.code) for f in obj.fields} != {(f.name, f.code) for f in prev.fields})
+                                  {(f.name, moved(f.code)) for f in obj.fields} !=
+                                  {(f.name, moved(f.code)) for f in prev.fields})
                 if not fields_changed and obj.remotables == prev.remotables:
                     continue
                 new = versions.bump_minor(obj.version)

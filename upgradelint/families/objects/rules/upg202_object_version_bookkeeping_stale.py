@@ -248,23 +248,25 @@ class ObjectVersionBookkeepingStale(Rule):
 
     def _unrecorded(self, ctx, a):
         """With --base: an object the change registers for the first time, in a
-        project that records fingerprints, must get its record (the project's
-        hash test fails otherwise)."""
+        project that records fingerprints, must get its record in the table
+        whose test checks it (nova: a notification or payload in
+        notification_object_data, anything else in object_data)."""
         if ctx.base is None:
             return
-        records = list(a.records())
-        tables = {r.table for _, r in records} - {"notification_object_data"}
-        if not tables:
+        recorded = {(r.table, r.name) for _, r in a.records()}
+        if not recorded:
             return
-        table = "object_data" if "object_data" in tables else sorted(tables)[0]
-        recorded = {r.name for _, r in records if r.table == table}
         for name in sorted(a.refs):
-            if name in recorded or name in a.base_refs:
+            if name in a.base_refs:
+                continue
+            ref, how = a.refs[name]
+            table = a.hashing.belongs(a.head, ref, how)
+            if (table, name) in recorded:
                 continue
             rel, span = a.version_span(name)
             if rel is None or is_test_path(rel) or not a.changed(rel):
                 continue
-            fp = a.fp(name)
+            fp = a.expected_in(name, table)
             if fp is None or fp.value is None:
                 continue  # unresolved: no expected string to offer
             ctx.report(self, rel, span, f"{table}.{name}", variant="missing", cls=name, table=table,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from upgradelint.core import versions
 from upgradelint.core.model import Span
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
@@ -18,6 +20,15 @@ class ObjectBumpWithoutBackport(Rule):
     for the new version that removes (or converts) that field. It also reports
     a guard for the new version that names a key which is not a field added in
     that version (a typo, or the wrong field).
+
+    When the change spans several versions (a release, or a branch of several
+    commits: 1.39 to 1.42), the object's `# Version M.N: ...` history says which
+    version added which field or enum value, and the branch must be at that
+    version; what the history does not name may be handled at any of the new
+    versions. Enum values are read from the enum class, wherever it lives (a
+    `fields.py` class whose `ALL` gains members), and only new values count:
+    `ALL = (X)` becoming `ALL = (X,)` adds none. The version test may be a
+    tuple, a string, or a parsed literal (`SemanticVersion.parse('1.2')`).
 
     ## Why is this bad?
     When a new conductor sends the object to an N-1 compute, the object is
@@ -237,30 +248,73 @@ class ObjectBumpWithoutBackport(Rule):
             if d_old is None or d_new is None:
                 continue
             added = [f for f in d_new["fields"] if f not in d_old["fields"]]
-            enums = [f for f in d_new["fields"] if f in d_old["fields"] and "valid_values=" in d_new["fields"][f]
-                     and d_new["fields"][f] != d_old["fields"][f]]
+            enums = _new_values(a.enum_values(name, True) or {}, a.enum_values(name) or {})
             if not added and not enums:
                 continue
             ex = ctx.head[rel].extra.get("objects")
-            guards = ex.guards.get(name, ()) if ex is not None else ()
-            major, minor = vn[0], vn[1]
-            at_new = [g for g in guards if tuple(g[0]) == (major, minor)]
-            keys = {k for g in at_new for k in g[1]}
+            guards = [g for g in (ex.guards.get(name, ()) if ex is not None else ()) if vo[:2] < tuple(g[0]) <= vn[:2]]
+            bump = _Bump(name, vo[:2], vn[:2], [e for e in a.notes(name) if vo[:2] < e[0] <= vn[:2]], guards)
             for f in added:
-                if f not in keys:
-                    ctx.report(self, rel, span, f"{name}.{f}", cls=name, version=new.version, field=f,
-                               major=major, minor=minor)
-            for f in enums:
-                if f not in keys:
-                    ctx.report(self, rel, span, f"{name}.{f}", variant="enum", cls=name, version=new.version,
-                               field=f, major=major, minor=minor)
-            fields_now = set(d_new["fields"])
-            for g in at_new:
-                for key in g[1]:
-                    if key in added or key in enums or key in fields_now or not key.isidentifier():
-                        continue
-                    if key in ("primitive", "target_version", "versioned_object.data"):
-                        continue
-                    gspan = Span(g[2], 0, g[2], 0) if g[2] else span
-                    ctx.report(self, rel, gspan, f"{name}.obj_make_compatible", variant="wrong", cls=name,
-                               version=new.version, key=key, added=", ".join(repr(x) for x in added + enums))
+                missing = bump.missing(f, (f,))
+                if missing is not None:
+                    ctx.report(self, rel, span, f"{name}.{f}", cls=name, version=versions.fmt(missing), field=f,
+                               major=missing[0], minor=missing[1])
+            for f, values in enums.items():
+                missing = next((m for m in (bump.missing(f, (x, f)) for x in sorted(values)) if m is not None), None)
+                if missing is not None:
+                    ctx.report(self, rel, span, f"{name}.{f}", variant="enum", cls=name,
+                               version=versions.fmt(missing), field=f, major=missing[0], minor=missing[1])
+            self._wrong_keys(ctx, rel, span, bump, set(d_new["fields"]), added + sorted(enums))
+
+    def _wrong_keys(self, ctx, rel, span, bump, fields_now, changed):
+        """A branch of the new versions naming a key that is no field at all: a typo, or the wrong name."""
+        for g in bump.guards:
+            for key in g[1]:
+                if key in fields_now or not key.isidentifier():
+                    continue
+                if key in ("primitive", "target_version", "versioned_object.data"):
+                    continue
+                gspan = Span(g[2], 0, g[2], 0) if g[2] else span
+                at = versions.fmt(g[0])
+                ctx.report(self, rel, gspan, f"{bump.name}.obj_make_compatible", variant="wrong", cls=bump.name,
+                           version=at, key=key, added=", ".join(repr(x) for x in bump.at(tuple(g[0]), changed)))
+
+
+def _new_values(old: dict, new: dict) -> dict[str, frozenset]:
+    """field -> the enum values the bump adds (a field that is new, or whose
+    values are unknown on one side, is judged as a field, not here)."""
+    return {f: new[f] - old[f] for f in sorted(new) if f in old and new[f] - old[f]}
+
+
+class _Bump:
+    """The versions a bump spans, base < v <= head, with the object's
+    ``# Version M.N:`` entries and ``target_version < (M, N)`` branches in
+    between: which version added what, and where its branch must be."""
+
+    def __init__(self, name, base, head, notes, guards):
+        self.name, self.base, self.head, self.notes, self.guards = name, base, head, notes, guards
+
+    def added_at(self, words) -> tuple | None:
+        """The first version whose history entry names one of ``words`` (a
+        field, an enum value): the history says which bump added it."""
+        for word in words:
+            pattern = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])")
+            for v, text in self.notes:
+                if pattern.search(text):
+                    return v
+        return None
+
+    def missing(self, field, words) -> tuple | None:
+        """The version whose branch for ``field`` is missing, None when it is
+        there: the branch must be at the version the history names, else at
+        any version of the bump."""
+        at = self.added_at(words)
+        for g in self.guards:
+            if field in g[1] and (at is None or tuple(g[0]) == at):
+                return None
+        return at or self.head
+
+    def at(self, version, changed) -> list:
+        """The changed fields the history puts at ``version`` (all of them without history)."""
+        placed = [f for f in changed if self.added_at((f,)) == version]
+        return placed or [f for f in changed if self.added_at((f,)) is None] or changed

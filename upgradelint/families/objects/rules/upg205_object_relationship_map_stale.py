@@ -27,7 +27,9 @@ class ObjectRelationshipMapStale(Rule):
     Where a project still uses hand-kept version maps (a list object's
     non-empty `child_versions`, or a parent's `obj_relationships`), checks that
     the maps are in order and that a child's `VERSION` bump is matched by a new
-    entry (and a bump of the list or parent).
+    entry (and a bump of the list or parent). With `--base`, a list whose
+    `child_versions` gains an entry while its own `VERSION` stays is reported
+    too (where the list's fingerprint resolves, UPG201 reports that change).
 
     Projects that backport sub-objects through the version manifest (nova,
     cinder and ironic today) keep `child_versions` empty and are not checked.
@@ -59,7 +61,9 @@ class ObjectRelationshipMapStale(Rule):
     name = "object-relationship-map-stale"
     message = "{cls}.{map} has no entry for {child} {child_version}; bump {cls} and map its new version to " \
               "'{child_version}'"
-    messages = {"order": "{cls}.{map}: child versions go backwards at '{at}'; keep the map in version order"}
+    messages = {"order": "{cls}.{map}: child versions go backwards at '{at}'; keep the map in version order",
+                "unbumped": "{cls}.child_versions gained {entries} but {cls}.VERSION is still '{version}'; "
+                            "bump it to '{new}'"}
     severity = "error"
     scope = "any"
     INVALID = [
@@ -191,6 +195,8 @@ class ObjectRelationshipMapStale(Rule):
 
     def check(self, ctx: Context):
         a = ctx.analysis(ObjectsAnalysis)
+        if ctx.base is not None:
+            self._map_grew(ctx, a)
         for name, (ref, how) in sorted(a.refs.items()):
             if not a.reportable(name):
                 continue  # findings land on the class's module, which this run does not report on
@@ -238,3 +244,34 @@ class ObjectRelationshipMapStale(Rule):
                     continue
                 ctx.report(self, where[0], where[1], f"{name}.{map_name}", cls=name, map=map_name, child=child,
                            child_version=new.version)
+
+    def _map_grew(self, ctx, a):
+        """A list whose child_versions gains an entry while its VERSION stays:
+        the new entry maps a list version nobody can send. Where both
+        fingerprints resolve, UPG201 reports the same change."""
+        for name, (ref, how) in sorted(a.refs.items()):
+            if name not in a.base_refs or not a.reportable(name):
+                continue
+            try:
+                if a.head.definer(ref, "child_versions") is None:
+                    continue
+                new_map = a.head.class_attr(ref, "child_versions")
+                old_map = a.base.class_attr(a.base_refs[name][0], "child_versions")
+                version = a.head.class_attr(ref, "VERSION")
+                old_version = a.base.class_attr(a.base_refs[name][0], "VERSION")
+            except Unresolved:
+                continue
+            if not isinstance(new_map, dict) or not isinstance(old_map, dict) or version != old_version:
+                continue
+            grew = sorted((k for k in new_map if old_map.get(k) != new_map[k]), key=lambda k: versions.key(k, ()))
+            new, old = a.fp(name), a.fp(name, base=True)
+            if not grew or (new is not None and old is not None and new.value and old.value):
+                continue
+            rel, span = a.version_span(name)
+            if rel is None or not a.changed(rel):
+                continue
+            top = grew[-1] if versions.key(grew[-1], ()) > versions.key(version, ()) else None
+            ctx.report(self, rel, span, f"{name}.child_versions", variant="unbumped", cls=name, version=version,
+                       entries=", ".join(f"'{k}': '{new_map[k]}'" for k in grew),
+                       new=top or versions.bump_minor(version) or "the next minor")
+
