@@ -274,8 +274,15 @@ def test_gerrit_posts_the_findings_as_line_comments(repo, server, monkeypatch, c
     assert rpc["line"] == 16 and rpc["message"].startswith("UPG101 SchedulerAPI.update_aggregates")
     obj = body["comments"][OBJ][0]
     assert obj["line"] == 9 and obj["range"]["start_character"] == 14  # VERSION = '1.1'
+    # the fix's safe part: the bump and its history line (then, unsafe, the obj_make_compatible branch)
     assert obj["fix_suggestions"][0]["replacements"] == [
-        {"path": OBJ, "range": obj["range"], "replacement": "'1.2'"}]
+        {"path": OBJ, "range": obj["range"], "replacement": "'1.2'"},
+        {"path": OBJ, "range": {"start_line": 9, "start_character": 0, "end_line": 9, "end_character": 0},
+         "replacement": "    # Version 1.2: Added memory_mb\n"}]
+    assert [s["description"] for s in obj["fix_suggestions"]] == [
+        "Bump Flavor.VERSION to 1.2; history comment, obj_make_compatible branch (unsafe) (safe part)",
+        "Bump Flavor.VERSION to 1.2; history comment, obj_make_compatible branch (unsafe) "
+        "(unsafe: review the behaviour change)"]
     assert body["comments"][MIG][0]["line"] == 8
     assert "UPG101" in out and "posted 3 comments on Gerrit change" in out
 
@@ -503,7 +510,9 @@ def test_github_suggests_a_fix_on_a_touched_line(tmp_path, server, monkeypatch, 
     assert code == 1, out + err
     (comment,) = server.posts()[0]["body"]["comments"]
     assert (comment["path"], comment["line"]) == (OBJ, 9)
-    assert "```suggestion\n    VERSION = '1.2'  # keep in sync\n```" in comment["body"]
+    # the safe part of the fix (the bump and its history line) is one block on the touched line
+    assert "```suggestion\n    # Version 1.2: Added memory_mb\n    VERSION = '1.2'  # keep in sync\n```" \
+        in comment["body"]
 
 
 def test_default_base_needs_a_parent(tmp_path, server, monkeypatch, capsys):

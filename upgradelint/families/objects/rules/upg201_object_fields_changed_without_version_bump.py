@@ -6,6 +6,7 @@ from upgradelint.core import versions
 from upgradelint.core.model import Span
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
 from upgradelint.families.objects.analysis import EMPTY_DESCRIPTION, ObjectsAnalysis, bump_fix
+from upgradelint.families.objects.fixes import ObjectFixes
 from upgradelint.families.objects.world import ModuleRef
 
 
@@ -38,6 +39,11 @@ def _describe_change(old: dict, new: dict) -> str:
     if old["child_versions"] != new["child_versions"]:
         changes.append("child_versions")
     return _short(changes) or "inherited or schema data"
+
+
+def _fix(ctx, name: str):
+    """The whole bookkeeping of the bump (families/objects/fixes.py)."""
+    return ctx.analysis(ObjectFixes).bump_fix(name)
 
 
 class ObjectFieldsChangedWithoutVersionBump(Rule):
@@ -260,7 +266,7 @@ class ObjectFieldsChangedWithoutVersionBump(Rule):
             bump = versions.bump_minor(new.version) or "the next minor"
             if rel is not None and a.changed(rel):
                 ctx.report(self, rel, span, f"{name}.VERSION",
-                           fix=bump_fix(span, name, versions.bump_minor(new.version)),
+                           fix=_fix(ctx, name) or bump_fix(span, name, versions.bump_minor(new.version)),
                            cls=name, changes=changes, version=new.version, new=bump)
                 continue
             self._report_inherited(ctx, a, name, ref, changes=changes, version=new.version, new=bump)
@@ -278,7 +284,8 @@ class ObjectFieldsChangedWithoutVersionBump(Rule):
             else:
                 (crel, cspan), label = a.class_span(c), c.name
             if crel is not None and a.changed(crel):
-                ctx.report(self, crel, cspan, f"{name}.VERSION", variant="inherited", cls=name, base=label, **fmt)
+                ctx.report(self, crel, cspan, f"{name}.VERSION", variant="inherited", cls=name, base=label,
+                           fix=_fix(ctx, name), **fmt)
                 break
 
     def _check_field_code(self, ctx, done):
@@ -299,7 +306,8 @@ class ObjectFieldsChangedWithoutVersionBump(Rule):
                     continue
                 new = versions.bump_minor(obj.version)
                 span = obj.version_span or obj.span
-                ctx.report(self, path, span, f"{obj.name}.VERSION", fix=bump_fix(obj.version_span, obj.name, new),
+                ctx.report(self, path, span, f"{obj.name}.VERSION",
+                           fix=_fix(ctx, obj.name) or bump_fix(obj.version_span, obj.name, new),
                            cls=obj.name, changes=_summary(prev, obj), version=obj.version,
                            new=new or "the next minor")
 
@@ -317,5 +325,5 @@ class ObjectFieldsChangedWithoutVersionBump(Rule):
                 continue
             new = versions.bump_minor(fp.version)
             ctx.report(self, orel, span, f"{rec.name}.VERSION", variant="recorded",
-                       fix=bump_fix(span, rec.name, new), cls=rec.name, actual=fp.value,
+                       fix=_fix(ctx, rec.name) or bump_fix(span, rec.name, new), cls=rec.name, actual=fp.value,
                        recorded=rec.value, new=new or "the next minor")

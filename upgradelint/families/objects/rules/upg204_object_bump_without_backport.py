@@ -8,6 +8,7 @@ from upgradelint.core.rule import Context, Invalid, Rule, Valid
 from upgradelint.families.objects.analysis import ObjectsAnalysis
 from upgradelint.families.objects.examples import FLAVOR_BASE
 from upgradelint.families.objects.fingerprint import is_payload
+from upgradelint.families.objects.fixes import ObjectFixes
 
 
 class ObjectBumpWithoutBackport(Rule):
@@ -249,7 +250,7 @@ class ObjectBumpWithoutBackport(Rule):
             for f in added:
                 if f not in keys:
                     ctx.report(self, rel, span, f"{name}.{f}", cls=name, version=new.version, field=f,
-                               major=major, minor=minor)
+                               major=major, minor=minor, fix=ctx.analysis(ObjectFixes).backport_fix(name))
             for f in enums:
                 if f not in keys:
                     ctx.report(self, rel, span, f"{name}.{f}", variant="enum", cls=name, version=new.version,
