@@ -45,6 +45,19 @@ def _assign(stmt, pred):
     return None
 
 
+def _added_fields(src: Source, node) -> dict:
+    """cinder's ``added_fields`` table: (M, N) -> field names."""
+    import ast
+
+    out: dict = {}
+    try:
+        for ver, names in ast.literal_eval(src.code(node)):
+            out.setdefault(tuple(ver), set()).update(names)
+    except (ValueError, SyntaxError, TypeError):
+        pass
+    return out
+
+
 def _is_convert(node) -> bool:
     return isinstance(node, cst.Call) and (dotted(node.func) or "").endswith("convert_version_to_tuple")
 
@@ -94,6 +107,9 @@ def _extend(src: Source, fn, version, fields, project) -> tuple[list[Edit], str 
                   if a is not None and a[0] == "added_fields"), None)
     ver = f"({version[0]}, {version[1]})"
     if added is not None:
+        fields = [f for f in fields if f not in _added_fields(src, added[1]).get(tuple(version), ())]
+        if not fields:
+            return [], None  # added_fields already backports them
         return sequence_append(src, added[1], f"({ver}, {_fields_tuple(fields)})", safe=False), None
     conv = next(((i, a[0]) for i, a in enumerate(_assign(s, _is_convert) for s in body) if a is not None), None)
     if conv is None:

@@ -224,6 +224,20 @@ class ObjectFixes:
             if not want or not listed:
                 return [], frozenset()
             return self._obj_versions_edits(rel, listed, want), frozenset(want)
+        for rel in self._modules_with(lambda ex: "OBJ_VERSIONS" in ex.summary.names):
+            src = self.sources.get(rel)
+            start = _history_start(src) if src is not None else None
+            if start is None:
+                continue
+            listed, current, before = start
+            want = {n: self.version(n) for n in sorted(current) if n in self.a.refs}
+            want = {n: v for n, v in want.items() if v and v != current[n]}
+            nxt = versions.bump_minor(listed)
+            if not want or nxt is None:
+                return [], frozenset()
+            items = [f"{quoted(n)}: {quoted(v)}" for n, v in want.items()]
+            lines = _wrapped(f"OBJ_VERSIONS.add({quoted(nxt)}, {{", items, "})")
+            return [src.insert_lines(before, lines + ["", ""])], frozenset(want)
         return [], frozenset()
 
     def _obj_versions_edits(self, rel: str, listed: list[str], want: dict) -> list[Edit]:
@@ -356,6 +370,9 @@ class ObjectFixes:
         added = [f for f in added if f not in guarded]
         if self._is_notification(name):
             return [], None
+        parent = self._inherited_backport(name)
+        if parent is not None:
+            return [], None  # the parent object's obj_make_compatible backports the fields it shares
         note = f"{name}: new enum values in {', '.join(enums)}: convert or refuse them in {backport.METHOD} by hand" \
             if enums else None
         if not added:
@@ -375,6 +392,23 @@ class ObjectFixes:
         return Fix(tuple(edits), f"Drop the fields {name} {self.version(name)} adds in {backport.METHOD}",
                    (why,) if why else ())
 
+    def _inherited_backport(self, name: str) -> str | None:
+        """The registered object class ``name`` inherits obj_make_compatible from (cinder's BackupImport)."""
+        ref = self.a.refs[name][0]
+        cs = self.a.head.class_summary(ref)
+        if cs is None or backport.METHOD in cs.names:
+            return None
+        registered = {r for r, _ in self.a.refs.values()}
+        try:
+            mro = self.a.head.mro(ref)[1:]
+        except Unresolved:
+            return None
+        for c in mro:
+            other = self.a.head.class_summary(c)
+            if c in registered and other is not None and backport.METHOD in other.names:
+                return c.name
+        return None
+
     def _is_notification(self, name: str) -> bool:
         from upgradelint.families.objects.fingerprint import is_payload
 
@@ -389,6 +423,41 @@ class ObjectFixes:
             if data and b"added_fields = (" in data:
                 return True
         return False
+
+
+def _history_start(src):
+    """cinder after a history reset (no OBJ_VERSIONS.add yet): (the version
+    and the objects of the history class's ``__init__``, the line before which
+    the first ``add`` goes: the statement after ``OBJ_VERSIONS = ...``)."""
+    import ast
+
+    body = src.module.body
+    at = next((i for i, s in enumerate(body) if isinstance(s, cst.SimpleStatementLine) and
+               src.code(s).strip().startswith("OBJ_VERSIONS =")), None)
+    if at is None or at + 1 >= len(body):
+        return None
+    call = body[at].body[0].value
+    cls = next((s for s in body if isinstance(s, cst.ClassDef) and isinstance(call, cst.Call) and
+                src.code(call.func) == s.name.value), None)
+    init = next((f for f in (cls.body.body if cls is not None else ()) if isinstance(f, cst.FunctionDef) and
+                 f.name.value == "__init__"), None)
+    if init is None:
+        return None
+    listed = current = None
+    for stmt in init.body.body:
+        if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+            continue
+        code = src.code(stmt.body[0]).strip()
+        try:
+            if code.startswith("self.versions ="):
+                listed = ast.literal_eval(code.split("=", 1)[1].strip())[-1]
+            elif code.startswith("self[") and "] =" in code:
+                current = ast.literal_eval(code.split("=", 1)[1].strip())
+        except (ValueError, SyntaxError, IndexError):
+            return None
+    if not isinstance(listed, str) or not isinstance(current, dict):
+        return None
+    return listed, current, src.span(body[at + 1]).line
 
 
 def _facts_changed(prev, obj) -> bool:
