@@ -40,6 +40,19 @@ class Source:
             self._positions = positions(self.module)
         return Span(*self._positions[node])
 
+    def node_at(self, span: Span, kind=None):
+        """The outermost node (of type ``kind``) whose range is ``span``."""
+        if self._positions is None:
+            self.span(self.module)
+        if getattr(self, "_by_span", None) is None:
+            self._by_span: dict = {}
+            for node, pos in self._positions.items():
+                self._by_span.setdefault(tuple(pos), []).append(node)
+        for node in self._by_span.get((span.line, span.column, span.end_line, span.end_column), ()):
+            if kind is None or isinstance(node, kind):
+                return node
+        return None
+
     def line(self, n: int) -> str:
         """Line ``n`` (1-based) without its line ending ('' past the end)."""
         return self.lines[n - 1].rstrip("\r\n") if 1 <= n <= len(self.lines) else ""
@@ -149,6 +162,18 @@ def sequence_append(src: Source, node, item: str, safe: bool = True) -> list[Edi
     out = [] if width else [src.insert_at(ls.end_line, ls.end_column, ",", safe)]
     out.append(src.insert_lines(ls.end_line + 1, [f"{indent}{item},"], safe))
     return out
+
+
+def present_tense(texts: list[str]) -> bool:
+    """Does a version history say "Add x" rather than "Added x"? (its last
+    entries decide; the past tense when nothing tells)"""
+    for t in reversed(texts):
+        word = (t.split() or [""])[0].lower().rstrip(":,")
+        if word in ("add", "adds", "remove", "change", "rename", "support", "make", "use", "drop", "allow"):
+            return True
+        if word.endswith("ed"):
+            return False
+    return False
 
 
 def _comma_width(src: Source, span: Span) -> int:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import ast
 import re
 
+from upgradelint.core.edits import present_tense  # noqa: F401 - the objects' history speaks like the RPC one
+
 _VALUES_RE = re.compile(r"valid_values=(.*)\)$")
 _HISTORY_LINE_RE = re.compile(r"^\s*#\s*Version\s+(\d+\.\d+)\s*:\s*(.*)$")
 
@@ -100,14 +102,3 @@ def history_lines(lines: list[str]) -> list[tuple[int, str, str]]:
         if m:
             out.append((i, m.group(1), m.group(2)))
     return out
-
-
-def present_tense(texts: list[str]) -> bool:
-    """Does the class's history say "Add x" rather than "Added x"?"""
-    for t in reversed(texts):
-        word = (t.split() or [""])[0].lower().rstrip(":,")
-        if word in ("add", "adds", "remove", "change", "rename", "support", "make", "use", "drop"):
-            return True
-        if word.endswith("ed"):
-            return False
-    return False

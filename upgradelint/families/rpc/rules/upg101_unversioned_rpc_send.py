@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from upgradelint.core import versions
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
+from upgradelint.families.rpc.fixes import RpcFixes
 
 
 class UnversionedRpcSend(Rule):
@@ -164,7 +165,8 @@ class UnversionedRpcSend(Rule):
                         if m.span.line <= span.line:
                             method = m.name
                     ctx.report(self, path, span, f"{client.name}.{method}", variant="float", cls=client.name,
-                               method=method or "<class>", value=value)
+                               method=method or "<class>", value=value,
+                               fix=ctx.analysis(RpcFixes).float_fix(path, span, value))
                 for p in client.prepares:
                     rpc = next((r for r in p.rpc_methods if r), "the message")
                     symbol = f"{client.name}.{p.method}"
@@ -177,7 +179,8 @@ class UnversionedRpcSend(Rule):
                             above = _above_floor(client)
                         if above:
                             ctx.report(self, path, p.span, symbol, cls=client.name, method=p.method, rpc=rpc,
-                                       target=f"the target's {client.target_version}")
+                                       target=f"the target's {client.target_version}",
+                                       fix=ctx.analysis(RpcFixes).pin_fix(path, client, p))
 
 
 def _above_floor(client) -> bool:

@@ -7,6 +7,7 @@ import os
 from upgradelint.core import versions
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
 from upgradelint.families.rpc.analysis import RpcAnalysis, current_version
+from upgradelint.families.rpc.fixes import RpcFixes
 
 
 class RpcVersionBumpBookkeeping(Rule):
@@ -135,7 +136,7 @@ class RpcVersionBumpBookkeeping(Rule):
 
                 def report(where, recorded, variant=None):
                     ctx.report(self, path, span, symbol, variant=variant, cls=client.name, version=cur, where=where,
-                               recorded=recorded)
+                               recorded=recorded, fix=ctx.analysis(RpcFixes).record_fix(path, client, cur))
 
                 for where, recorded, variant in _stale_in_client(client, cur):
                     report(where, recorded, variant)

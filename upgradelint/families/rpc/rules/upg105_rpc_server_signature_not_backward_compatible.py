@@ -6,6 +6,7 @@ import os
 
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
 from upgradelint.families.rpc.analysis import RpcAnalysis, rpc_extra
+from upgradelint.families.rpc.fixes import RpcFixes
 
 _NOT_RPC = frozenset(("init_host", "cleanup_host", "pre_start_hook", "post_start_hook", "reset", "start", "stop",
                       "wait", "periodic_tasks", "reset_service", "graceful_shutdown"))
@@ -153,5 +154,6 @@ class RpcServerSignatureNotBackwardCompatible(Rule):
             return
         for n, has_default in added:
             if not has_default:
-                ctx.report(self, path, m.span, symbol, cls=srv.name, method=m.name, param=n)
+                ctx.report(self, path, m.span, symbol, cls=srv.name, method=m.name, param=n,
+                           fix=ctx.analysis(RpcFixes).default_fix(path, srv.name, m.name, n))
                 return

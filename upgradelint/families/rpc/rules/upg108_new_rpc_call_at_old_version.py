@@ -5,6 +5,7 @@ from __future__ import annotations
 from upgradelint.core import versions
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
 from upgradelint.families.rpc.analysis import RpcAnalysis, added_kwargs, known_version, send_version, sends_by_rpc
+from upgradelint.families.rpc.fixes import RpcFixes
 
 
 class NewRpcCallAtOldVersion(Rule):
@@ -167,7 +168,7 @@ class NewRpcCallAtOldVersion(Rule):
                         if (symbol, s.rpc) not in seen:
                             seen.add((symbol, s.rpc))
                             ctx.report(self, path, s.span, symbol, cls=client.name, method=m.name, rpc=s.rpc,
-                                       version=v)
+                                       version=v, fix=ctx.analysis(RpcFixes).bump_fix(path, client, m.name, s.rpc))
                         continue
                     # a drop in a fallback does not help: the version that carries the kwarg already existed
                     # nor does a guard that tests a version that already existed
@@ -179,4 +180,5 @@ class NewRpcCallAtOldVersion(Rule):
                             continue
                         seen.add((m.name, k))
                         ctx.report(self, path, s.span, f"{client.name}.{m.name}.{k}", variant="kwarg",
-                                   cls=client.name, method=m.name, kwarg=k, version=v)
+                                   cls=client.name, method=m.name, kwarg=k, version=v,
+                                   fix=ctx.analysis(RpcFixes).bump_fix(path, client, m.name, s.rpc))
