@@ -39,7 +39,9 @@ class DropTable(Rule):
     comment line just above it) works as well.
 
     ## Fix safety
-    No automatic fix.
+    No automatic fix: `fix` never rewrites a migration. The message gives
+    the three-step plan with the real names instead: expand (add), migrate
+    the data online while both releases run, contract in a later release.
 
     ## References
     - nova, database migrations: https://docs.openstack.org/nova/latest/reference/database-migrations.html
@@ -49,7 +51,8 @@ class DropTable(Rule):
     code = "UPG302"
     name = "drop-table"
     message = ("drop_table('{table}') in upgrade() breaks N-1 services that still query it{why}; "
-               "move it to the contract phase")
+               "move it to the contract phase: 1) stop using '{table}' in this release (keep the table), "
+               "2) let N-1 and N run without it, 3) drop it in a later release's contract migration")
     messages = {"model": "drop_table('{table}') in upgrade(): {why}",
                 "recreate": "drop_table('{table}') then create_table('{table}') in upgrade(): its rows are lost"}
     severity = "error"

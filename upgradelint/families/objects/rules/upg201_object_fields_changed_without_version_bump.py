@@ -76,9 +76,19 @@ class ObjectFieldsChangedWithoutVersionBump(Rule):
     `# noqa: UPG201` to the `VERSION` line with a reason.
 
     ## Fix safety
-    The fix bumps the minor version and is safe. It does not write the history
-    comment, the `obj_make_compatible` branch or the new `object_data` hash:
-    review those by hand.
+    Safe: bookkeeping only. The fix bumps the minor version and finishes what
+    goes with it: a `# Version X.Y: ...` history comment (when the class keeps
+    a history; its words come from the field diff, review them), the recorded
+    fingerprint (`object_data`, `notification_object_data`,
+    `expected_object_fingerprints`) set to the hash oslo.versionedobjects
+    computes, cinder's `OBJ_VERSIONS.add(...)` entry and ironic's
+    `RELEASE_MAPPING['master']` object list. Where the fingerprint does not
+    resolve statically no hash is written, and `fix` says why.
+
+    Unsafe (`--unsafe-fixes`): the `obj_make_compatible` branch that removes
+    the added fields for older versions, in the class's style (nova's
+    `if target_version < (M, N):`, cinder's `added_fields`), creating the
+    method when there is none. It changes what old services receive.
 
     ## References
     - oslo.versionedobjects usage: https://docs.openstack.org/oslo.versionedobjects/latest/user/usage.html

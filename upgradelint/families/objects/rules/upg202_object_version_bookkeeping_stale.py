@@ -47,9 +47,14 @@ class ObjectVersionBookkeepingStale(Rule):
     bump. Otherwise add `# noqa: UPG202` on the reported line with a reason.
 
     ## Fix safety
-    The fix replaces the recorded string with the computed fingerprint. It is
-    unsafe: review that the version bump and the backport code are right
-    before accepting a new hash.
+    Safe: bookkeeping only. Each finding's fix writes its piece: the recorded
+    string set to the fingerprint computed from source (exactly what
+    oslo.versionedobjects would compute; an object that does not resolve
+    gets nothing, and `fix` says why), the missing history comment, the
+    cinder `OBJ_VERSIONS.add(...)` entry (a new history version, or the newest
+    one when the change added it), the version first in ironic's
+    `RELEASE_MAPPING['master']`, or the record of a new object in its
+    alphabetical place.
 
     ## References
     - oslo.versionedobjects, `ObjectVersionChecker`: https://docs.openstack.org/oslo.versionedobjects/latest/reference/fixture.html

@@ -39,7 +39,13 @@ class ObjectBumpWithoutBackport(Rule):
     ironic's `_convert_to_version` are not checked.
 
     ## Fix safety
-    No fix: the backport code needs a human.
+    Unsafe (`--unsafe-fixes`): the fix adds a branch that drops the added
+    fields for older versions, in the class's own style (nova's
+    `if target_version < (M, N):` next to the other guards, one more tuple in
+    cinder's `added_fields`), or creates `obj_make_compatible` with the
+    `super()` call and the `convert_version_to_tuple` line. It changes what
+    old services receive: review it. New enum values are not converted
+    automatically, nor are ironic's `_convert_to_version` objects.
 
     ## References
     - oslo.versionedobjects, obj_make_compatible: https://docs.openstack.org/oslo.versionedobjects/latest/user/usage.html

@@ -32,7 +32,10 @@ class UnversionedRpcSend(Rule):
     version the target covers, add `# noqa: UPG101` to the `prepare()` line.
 
     ## Fix safety
-    No automatic fix: only a person knows which version introduced the method.
+    Safe. A float version becomes the same version as a string. A send with
+    no version is pinned at the version it goes out at today (the target's),
+    which changes nothing on the wire; a send the change adds is pinned at the
+    new version instead, with the bookkeeping of UPG108's fix.
 
     ## References
     - oslo.messaging, RPC client: https://docs.openstack.org/oslo.messaging/latest/reference/rpcclient.html

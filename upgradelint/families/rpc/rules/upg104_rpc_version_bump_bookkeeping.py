@@ -41,7 +41,13 @@ class RpcVersionBumpBookkeeping(Rule):
     behind, add `# noqa: UPG104` on the send.
 
     ## Fix safety
-    No automatic fix: each place needs a human-written entry.
+    Safe: bookkeeping only. The fix records the version in every place
+    listed that is behind: a history line in the format of the docstring's
+    last entry (its words name the new methods and arguments; review them),
+    the client's `RPC_API_VERSION` and `version_cap`, the server's target (a
+    name such as `RPC_API_VERSION` is followed to its literal), nova's
+    `SERVICE_VERSION_HISTORY` entry with `SERVICE_VERSION` + 1, ironic's
+    `RELEASE_MAPPING['master']['rpc']`.
 
     ## References
     - nova, RPC versioning: https://docs.openstack.org/nova/latest/contributor/rpc.html

@@ -38,7 +38,10 @@ class RpcServerSignatureNotBackwardCompatible(Rule):
     next major version, or add `# noqa: UPG105` on the `def` line.
 
     ## Fix safety
-    No automatic fix.
+    Safe: a new parameter without a default gets `=None` (with every later
+    positional parameter that has none, as Python requires). Removed or
+    renamed parameters are not fixed: keep the old name until the next major
+    version.
 
     ## References
     - oslo.messaging, RPC server and dispatcher: https://docs.openstack.org/oslo.messaging/latest/reference/server.html

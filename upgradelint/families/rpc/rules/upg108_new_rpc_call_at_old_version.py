@@ -29,7 +29,22 @@ class NewRpcCallAtOldVersion(Rule):
     add `# noqa: UPG108` on the send.
 
     ## Fix safety
-    No automatic fix.
+    The fix bumps the RPC API to the next minor version (or to the newer one
+    the change already documents) and records it everywhere UPG104 checks:
+    the history docstring line, `RPC_API_VERSION`, `version_cap`, the server
+    target, nova's service-version history, ironic's release mapping. That
+    bookkeeping is safe. A new method's send is pinned at the new version
+    (`prepare(version=...)`), also safe: an old server could not answer it at
+    any version.
+
+    A new argument of an existing method is different where the project caps
+    versions (`can_send_version` in the module): sending it only
+    `if client.can_send_version('X.Y'):`, with the old version as the
+    fallback, is a behaviour change, so that part is unsafe
+    (`--unsafe-fixes`). It follows the method's style: one more step of a
+    `version =` cascade that pops the argument from the kwargs dict, or an
+    opt-in dict of the new arguments. Projects without caps (neutron) get the
+    pin alone, safely.
 
     ## References
     - oslo.messaging, RPC versioning: https://docs.openstack.org/oslo.messaging/latest/reference/rpcclient.html
