@@ -97,6 +97,11 @@ def test_demo_runs_and_shows_each_family():
     assert p.returncode == 0, p.stdout + p.stderr
     for code in ("UPG101", "UPG201", "UPG301"):
         assert f": {code} " in p.stdout
+    # then fix --diff previews the bookkeeping, fix applies it, and only the migration is left
+    before, diff = p.stdout.split("$ upgradelint fix --base HEAD~1 --diff\n")
+    assert "+    VERSION = '1.2'" in diff and "+    * 6.2 - Add trigger_crash_dump()" in diff
+    after = diff.split("$ upgradelint check --base HEAD~1\n")[1]
+    assert ": UPG301 " in after and not any(f": {c} " in after for c in ("UPG101", "UPG108", "UPG201", "UPG204"))
 
 
 def test_python_dash_m(proj):
