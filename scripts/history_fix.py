@@ -49,6 +49,10 @@ VERSION_RE = re.compile(r"""^\s+VERSION\s*=\s*(['"])(\d+\.\d+)\1""")
 HISTORY_RE = re.compile(r"^\s*#\s*Version\s+\d+\.\d+\s*:")
 OBJ_VERSIONS_RE = re.compile(r"^\s*OBJ_VERSIONS\.add\(")
 RELEASE_OBJ_RE = re.compile(r"""^\s*(['"])(\w+)\1\s*:\s*\[\s*(['"])\d""")
+RPC_HIST_RE = re.compile(r"^\s*(?:[*|]\s*)?\d+\.\d+\s*[-:]?\s+\S")
+RPC_VERSION_RE = re.compile(r"""(RPC_API_VERSION\s*=\s*|Target\(version=|version_cap=|'rpc':\s*)(['"])(\d+\.\d+)\2""")
+SERVICE_RE = re.compile(r"^(SERVICE_VERSION = \d+|\s*\{'compute_rpc': '\d+\.\d+'\},|\s*# Version \d+: Compute RPC)")
+RPC_CODES = ("UPG102", "UPG103", "UPG104", "UPG105", "UPG108")
 SOURCE_PATHS = {"neutron": os.path.expanduser("~/.cache/upgradelint-releases/trees/neutron-lib-5.0.0")}
 OBJECT_CODES = ("UPG201", "UPG202", "UPG204")
 
@@ -272,6 +276,113 @@ def replay(mirror, project, sha, keep=None) -> dict:
     return r
 
 
+# -- RPC bumps ---------------------------------------------------------------------------
+
+
+def _rpc_commits():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("history_rpc", os.path.join(HERE, "scripts", "history_rpc.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.COMMITS, mod.no_bump
+
+
+def _rpc_bookkeeping(path: str):
+    if path.endswith("objects/service.py"):
+        return lambda line: bool(SERVICE_RE.match(line))
+    if path.endswith("release_mappings.py"):
+        return lambda line: bool(re.match(r"^\s*'rpc':", line))
+    return lambda line: bool(RPC_HIST_RE.match(line) and not re.match(r"^\s*\d+\.\d+\s*$", line)) or \
+        bool(RPC_VERSION_RE.search(line) and ("RPC_API_VERSION" in line or "Target(version=" in line or
+                                              "version_cap=" in line))
+
+
+def _rpc_state(text: str) -> dict:
+    """What the RPC bookkeeping says in one module: the docstring history
+    versions, RPC_API_VERSION / Target / version_cap / 'rpc' values, nova's service history."""
+    out = {"history": sorted({m.group(0).strip() .lstrip("*| ").split()[0] for m in
+                              (RPC_HIST_RE.match(ln) for ln in text.splitlines()) if m}),
+           "versions": sorted(f"{m.group(1).strip()}{m.group(3)}" for m in RPC_VERSION_RE.finditer(text))}
+    sv = re.search(r"^SERVICE_VERSION = (\d+)", text, re.M)
+    if sv:
+        out["service"] = (sv.group(1), re.findall(r"\{'compute_rpc': '(\d+\.\d+)'\}", text)[-1:])
+    return out
+
+
+def replay_rpc(mirror, project, sha, bump: bool, keep=None) -> dict:
+    _, no_bump = _rpc_commits()
+    with tempfile.TemporaryDirectory() as tmp:
+        if keep:
+            tmp = os.path.join(keep, f"{sha[:12]}-rpc{'-bump' if bump else ''}")
+            shutil.rmtree(tmp, ignore_errors=True)
+            os.makedirs(tmp)
+        paths = [p for p in scratch(mirror, sha, tmp) if "/tests/" not in p]
+        for path in paths:
+            parent, merged = show(mirror, f"{sha}^", path), show(mirror, sha, path)
+            if parent is None or merged is None:
+                continue
+            text = revert(parent, merged, _rpc_bookkeeping(path))
+            if bump and path.endswith("rpcapi.py"):
+                text = no_bump(parent, text) or text
+            if text != merged:
+                with open(os.path.join(tmp, path), "w", encoding="utf-8") as fh:
+                    fh.write(text)
+        if keep:
+            git(tmp, "add", "-A")
+            git(tmp, "commit", "-q", "-m", "the change, bookkeeping reverted", "--allow-empty")
+        base = "HEAD~1" if keep else "HEAD"
+        fix = console(tmp, "fix", "--base", base, "--unsafe-fixes", "--select", "UPG1", project=project)
+        r = {"places": [0, 0], "misses": [], "fix_err": [ln for ln in fix.stderr.splitlines() if "not fixed" in ln]}
+        for path in paths:
+            parent, merged = show(mirror, f"{sha}^", path), show(mirror, sha, path)
+            if parent is None or merged is None or not path.endswith(("rpcapi.py", "manager.py", "service.py",
+                                                                       "release_mappings.py")):
+                continue
+            with open(os.path.join(tmp, path), encoding="utf-8") as fh:
+                got = _rpc_state(fh.read())
+            want, before = _rpc_state(merged), _rpc_state(parent)
+            for k in want:
+                if want[k] != before.get(k):
+                    r["places"][1] += 1
+                    if got.get(k) == want[k]:
+                        r["places"][0] += 1
+                    else:
+                        r["misses"].append(f"{path} {k}: {got.get(k)} (merged {want[k]})")
+        after = console(tmp, "check", "--base", base, "--format", "json", "--select", "UPG1", project=project)
+        try:
+            found = json.loads(after.stdout)["findings"]
+        except ValueError:
+            found = [{"code": "?", "message": after.stderr.strip()[:200], "severity": "error"}]
+        r["left"] = sorted({f["code"] for f in found if f["severity"] != "info" and f["code"] in RPC_CODES})
+    return r
+
+
+def main_rpc(args) -> dict:
+    commits, _ = _rpc_commits()
+    totals = {}
+    for project, sha, what in commits:
+        if args.project and project not in args.project or "fix of" in what:
+            continue
+        mirror = os.path.join(args.mirrors, f"openstack+{project}", "repo")
+        full = git(mirror, "rev-parse", sha).strip()
+        t = totals.setdefault(project, {"n": 0, "places": [0, 0], "clean": 0, "bump_places": [0, 0],
+                                        "bump_clean": 0})
+        t["n"] += 1
+        line = f"{project:8} {sha[:10]} {what[:52]:52}"
+        for bump, pk, ck in ((False, "places", "clean"), (True, "bump_places", "bump_clean")):
+            r = replay_rpc(mirror, project, full, bump, args.keep)
+            t[pk][0] += r["places"][0]
+            t[pk][1] += r["places"][1]
+            t[ck] += not r["left"]
+            line += f" {'+bump' if bump else 'bookkeeping'} {r['places'][0]}/{r['places'][1]}" \
+                    f" left={','.join(r['left']) or '-'}"
+            for m in r["misses"] + r["fix_err"]:
+                line += f"\n    {'+bump ' if bump else ''}{m}"
+        print(line, flush=True)
+    return totals
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("commits", nargs="*")
@@ -281,7 +392,17 @@ def main(argv=None):
     p.add_argument("--since", default="2016-01-01")
     p.add_argument("-v", "--verbose", action="store_true")
     p.add_argument("--keep", metavar="DIR", help="keep each replayed tree in DIR/<commit> (git diff shows the fix)")
+    p.add_argument("--rpc", action="store_true", help="replay the RPC bumps of scripts/history_rpc.py instead")
     args = p.parse_args(argv)
+    if args.rpc:
+        totals = main_rpc(args)
+        print()
+        for project, t in totals.items():
+            print(f"{project:8} {t['n']} RPC bumps: bookkeeping reverted: places restored "
+                  f"{t['places'][0]}/{t['places'][1]}, check clean of UPG102-105/108 after {t['clean']}/{t['n']}; "
+                  f"with the new version literals reverted too: {t['bump_places'][0]}/{t['bump_places'][1]}, "
+                  f"clean {t['bump_clean']}/{t['n']}")
+        return 0
     projects = args.project or ["nova", "cinder", "ironic", "neutron"]
     totals = {}
     for project in projects:

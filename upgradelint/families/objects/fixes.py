@@ -324,29 +324,46 @@ class ObjectFixes:
         return Fix(tuple(edits), desc, (why,) if why else ())
 
     def missing_record(self, name: str, table: str) -> tuple[list[Edit], str | None]:
-        """A record for a new object, in the table's alphabetical place."""
+        """The record of a new object, in the table's alphabetical place; new
+        objects that go in the same place share one edit."""
         fp = self.a.fp(name)
         if fp is None or fp.value is None:
             return [], f"{name}: fingerprint not written ({fp.reason if fp else 'unresolved'})"
+        return [e for names, e in self._missing_edits(table) if name in names], None
+
+    @functools.lru_cache(maxsize=None)
+    def _missing_edits(self, table: str) -> list[tuple[frozenset, Edit]]:
         recs = [(rel, r) for rel, r in self.a.records() if r.table == table]
-        if not recs:
-            return [], None
-        rel = recs[0][0]
-        src = self.sources.get(rel)
+        if not recs or self.ctx.base is None:
+            return []
+        recorded = {r.name for _, r in recs}
+        new = sorted(n for n in self.a.refs if n not in recorded and n not in self.a.base_refs and
+                     (self.a.fp(n) is not None and self.a.fp(n).value is not None))
+        src = self.sources.get(recs[0][0])
         node = _table(src, table) if src is not None else None
-        if node is None or not node.elements:
-            return [], None
+        if node is None or not node.elements or not new:
+            return []
         q = quote_of(src.code(node.elements[0].key)) if isinstance(node.elements[0], cst.DictElement) else "'"
-        item = f"{quoted(name, q)}: {quoted(fp.value, q)}"
-        after = [el for el in node.elements if isinstance(el, cst.DictElement) and
-                 isinstance(el.key, cst.SimpleString) and el.key.evaluated_value > name]
-        if not after:
-            return sequence_append(src, node, item), None
-        line = src.span(after[0]).line
-        indent = src.indent(line)
-        text = [f"{indent}{item},"] if len(indent) + len(item) + 1 <= MAX_LINE else \
-            [f"{indent}{quoted(name, q)}:", f"{indent}{src.indent_unit}{quoted(fp.value, q)},"]
-        return [src.insert_lines(line, text)], None
+        keyed = [el for el in node.elements if isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString)]
+        groups: dict = {}
+        for n in new:
+            after = next((el for el in keyed if el.key.evaluated_value > n), None)
+            groups.setdefault(id(after) if after is not None else None, (after, []))[1].append(n)
+        out = []
+        for after, names in groups.values():
+            items = [f"{quoted(n, q)}: {quoted(self.a.fp(n).value, q)}" for n in names]
+            if after is None:
+                edits = sequence_append(src, node, f",\n{src.indent(src.span(keyed[-1]).line)}".join(items))
+                out += [(frozenset(names), e) for e in edits]
+                continue
+            line = src.span(after).line
+            indent = src.indent(line)
+            text = []
+            for n, item in zip(names, items):
+                text += [f"{indent}{item},"] if len(indent) + len(item) + 1 <= MAX_LINE else \
+                    [f"{indent}{quoted(n, q)}:", f"{indent}{src.indent_unit}{quoted(self.a.fp(n).value, q)},"]
+            out.append((frozenset(names), src.insert_lines(line, text)))
+        return out
 
     def backport(self, name: str) -> tuple[list[Edit], str | None]:
         """Unsafe: the obj_make_compatible branch for the fields the new version adds."""
