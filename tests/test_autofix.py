@@ -411,3 +411,25 @@ def test_neutron_no_caps_pin_is_safe(tmp_path):
     assert "        1.10 - Add agent_restarted parameter to get_device_details()\n" in rpc
     assert "cctxt = self.client.prepare(version='1.10')" in rpc and "can_send_version" not in rpc
     assert_settled(tmp_path, ("UPG108",))
+
+
+def test_an_unresolved_fingerprint_is_never_written_and_fix_says_why(tmp_path):
+    """A field type from a module that is not there: the bump and its history
+    are written, the recorded hash is left alone, and stderr says why."""
+    flavor = FLAVOR.replace("from nova.objects import base\n", "from nova.objects import base\nfrom nova import magic\n")
+    new = flavor.replace("        'id': fields.IntegerField(),\n",
+                         "        'id': fields.IntegerField(),\n        'spell': magic.SpellField(),\n")
+    base = {"nova/objects/base.py": NOVA_BASE, "nova/objects/flavor.py": flavor,
+            "nova/tests/unit/objects/test_objects.py": RECORDS}
+    p = run_fix(tmp_path, base, {"nova/objects/flavor.py": new})
+    assert "    # Version 1.1: Added spell\n    VERSION = '1.1'\n" in read(tmp_path, "nova/objects/flavor.py")
+    assert read(tmp_path, "nova/tests/unit/objects/test_objects.py") == RECORDS
+    assert "Flavor: fingerprint not written (" in p.stderr
+
+
+def test_a_float_version_becomes_a_string(tmp_path):
+    rpcapi = NEUTRON_AGENT_RPC.replace("prepare(version='1.9')", "prepare(version=1.9)")
+    init_repo(tmp_path, {"pyproject.toml": "", "neutron/agent/rpc.py": rpcapi})
+    p = console("fix", cwd=tmp_path)
+    assert p.stdout.startswith("Fixed 1 finding in 1 file."), p.stdout + p.stderr
+    assert "prepare(version='1.9')" in read(tmp_path, "neutron/agent/rpc.py")
