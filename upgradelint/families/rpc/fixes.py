@@ -229,7 +229,11 @@ class RpcFixes:
         if arg is not None:
             if isinstance(arg.value, cst.SimpleString):
                 return src.replace(src.span(arg.value), quoted(version, quote_of(src.code(arg.value))), safe)
-            return None  # a variable or a chooser: the version comes from elsewhere
+            if isinstance(arg.value, cst.Name):  # ``version = '6.4'`` first in the method: that one
+                value = self._first_assignment(src, prep, arg.value.value)
+                if isinstance(value, cst.SimpleString):
+                    return src.replace(src.span(value), quoted(version, quote_of(src.code(value))), safe)
+            return None  # a chooser or an expression: the version comes from elsewhere
         if any(a.star for a in call.args):
             return None
         q = "'"
@@ -238,6 +242,20 @@ class RpcFixes:
             return src.insert_at(last.end_line, last.end_column, f", version={quoted(version, q)}", safe)
         close = src.span(call)
         return src.insert_at(close.end_line, close.end_column - 1, f"version={quoted(version, q)}", safe)
+
+    def _first_assignment(self, src, prep, name: str):
+        """The value of the first top-level ``name = ...`` of the method holding ``prep``."""
+        line = prep.span.line
+        for cls in src.module.body:
+            if not isinstance(cls, cst.ClassDef):
+                continue
+            for fn in cls.body.body:
+                if isinstance(fn, cst.FunctionDef) and src.span(fn).line <= line <= src.span(fn).end_line:
+                    for stmt in fn.body.body:
+                        value = _assigned(stmt, name)
+                        if value is not None:
+                            return value if src.span(stmt).line < line else None
+        return None
 
     # -- fixes, as the rules attach them -----------------------------------
 
