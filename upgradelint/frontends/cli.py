@@ -148,17 +148,25 @@ def _fix(args) -> int:
     report = fix.apply(root, result.findings, unsafe=args.unsafe_fixes, dry_run=args.diff)
     for rel, reason in report.skipped:
         print(f"upgradelint: {rel}: not fixed: {reason}", file=sys.stderr)
+    for rel, note in report.notes:
+        print(f"upgradelint: {rel}: {note}", file=sys.stderr)
+    if report.conflicts:
+        print(f"upgradelint: {_plural(report.conflicts, 'fix')} overlapping another left for the next run",
+              file=sys.stderr)
     if args.diff:
         sys.stdout.write("".join(report.diffs))
         return EXIT_FINDINGS if report.fixed else EXIT_CLEAN
-    n = sum(report.fixed.values())
-    if n:
-        print(f"Fixed {n} finding{'s' if n != 1 else ''} in {len(report.fixed)} file{'s' if len(report.fixed) != 1 else ''}.")
+    if report.fixed:
+        print(f"Fixed {_plural(report.findings, 'finding')} in {_plural(len(report.fixed), 'file')}.")
         result = engine.check(opts)
     remaining = render("text", result, root=root)
     if remaining:
         sys.stdout.write(remaining)
     return result.exit_code
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else ('es' if word.endswith('x') else 's')}"
 
 
 def _baseline(args) -> int:

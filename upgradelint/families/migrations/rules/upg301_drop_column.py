@@ -58,7 +58,9 @@ class DropColumn(Rule):
     comment line just above it) works as well.
 
     ## Fix safety
-    No automatic fix.
+    No automatic fix: `fix` never rewrites a migration. The message gives
+    the three-step plan with the real names instead: expand (add), migrate
+    the data online while both releases run, contract in a later release.
 
     ## References
     - nova, database migrations: https://docs.openstack.org/nova/latest/reference/database-migrations.html
@@ -69,7 +71,8 @@ class DropColumn(Rule):
     code = "UPG301"
     name = "drop-column"
     message = ("drop_column('{table}', '{column}') in upgrade() breaks N-1 services that still map the column{why}; "
-               "move it to the contract phase")
+               "move it to the contract phase: 1) stop using {table}.{column} in this release (keep the column), "
+               "2) let N-1 and N run without it, 3) drop it in a later release's contract migration")
     messages = {"expand": "drop_column('{table}', '{column}') in a declared expand phase: the project's own test "
                           "bans drops there, whatever the models map; move it to the contract phase",
                 "model": "drop_column('{table}', '{column}') in upgrade(): {why}",

@@ -43,7 +43,9 @@ class DropTable(Rule):
     comment line just above it) works as well.
 
     ## Fix safety
-    No automatic fix.
+    No automatic fix: `fix` never rewrites a migration. The message gives
+    the three-step plan with the real names instead: expand (add), migrate
+    the data online while both releases run, contract in a later release.
 
     ## References
     - nova, database migrations: https://docs.openstack.org/nova/latest/reference/database-migrations.html
@@ -53,7 +55,8 @@ class DropTable(Rule):
     code = "UPG302"
     name = "drop-table"
     message = ("drop_table('{table}') in upgrade() breaks N-1 services that still query it{why}; "
-               "move it to the contract phase")
+               "move it to the contract phase: 1) stop using '{table}' in this release (keep the table), "
+               "2) let N-1 and N run without it, 3) drop it in a later release's contract migration")
     messages = {"expand": "drop_table('{table}') in a declared expand phase: the project's own test bans drops "
                           "there, whatever the models map; move it to the contract phase",
                 "model": "drop_table('{table}') in upgrade(): {why}",

@@ -42,7 +42,9 @@ class Rename(Rule):
     comment line just above it) works as well.
 
     ## Fix safety
-    No automatic fix.
+    No automatic fix: `fix` never rewrites a migration. The message gives
+    the three-step plan with the real names instead: expand (add), migrate
+    the data online while both releases run, contract in a later release.
 
     ## References
     - ironic, rolling upgrades ("Policy for changes to the DB model"):
@@ -55,9 +57,11 @@ class Rename(Rule):
     message = "rename in upgrade() breaks N-1 services that use the old name"
     messages = {
         "table": "rename_table('{table}', '{new}') in upgrade() breaks N-1 services that query '{table}'; "
-                 "add the new table, migrate data online, drop the old one in a later contract",
+                 "1) expand: create '{new}' next to '{table}', 2) migrate the rows online while both releases run "
+                 "(write both, read '{new}'), 3) contract: drop '{table}' in a later release",
         "column": "column '{table}.{column}' renamed to '{new}' in upgrade() breaks N-1 services that use the old "
-                  "name; add '{new}', migrate data online, drop '{column}' in a later contract",
+                  "name; 1) expand: add {table}.{new}, 2) migrate {table}.{column} to it online while both releases "
+                  "run (write both, read {new}), 3) contract: drop {table}.{column} in a later release",
     }
     severity = "error"
     INVALID = [

@@ -8,6 +8,7 @@ from upgradelint.core import versions
 from upgradelint.core.model import Span
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
 from upgradelint.families.objects.analysis import EMPTY_DESCRIPTION, ObjectsAnalysis, bump_fix
+from upgradelint.families.objects.fixes import ObjectFixes
 from upgradelint.families.objects.world import ModuleRef
 
 
@@ -59,6 +60,11 @@ def _describe_change(old: dict, new: dict) -> str:
     return _short(changes) or "inherited or schema data"
 
 
+def _fix(ctx, name: str):
+    """The whole bookkeeping of the bump (families/objects/fixes.py)."""
+    return ctx.analysis(ObjectFixes).bump_fix(name)
+
+
 class ObjectFieldsChangedWithoutVersionBump(Rule):
     """
     ## What it does
@@ -89,9 +95,19 @@ class ObjectFieldsChangedWithoutVersionBump(Rule):
     `# noqa: UPG201` to the `VERSION` line with a reason.
 
     ## Fix safety
-    The fix bumps the minor version and is safe. It does not write the history
-    comment, the `obj_make_compatible` branch or the new `object_data` hash:
-    review those by hand.
+    Safe: bookkeeping only. The fix bumps the minor version and finishes what
+    goes with it: a `# Version X.Y: ...` history comment (when the class keeps
+    a history; its words come from the field diff, review them), the recorded
+    fingerprint (`object_data`, `notification_object_data`,
+    `expected_object_fingerprints`) set to the hash oslo.versionedobjects
+    computes, cinder's `OBJ_VERSIONS.add(...)` entry and ironic's
+    `RELEASE_MAPPING['master']` object list. Where the fingerprint does not
+    resolve statically no hash is written, and `fix` says why.
+
+    Unsafe (`--unsafe-fixes`): the `obj_make_compatible` branch that removes
+    the added fields for older versions, in the class's style (nova's
+    `if target_version < (M, N):`, cinder's `added_fields`), creating the
+    method when there is none. It changes what old services receive.
 
     ## References
     - oslo.versionedobjects usage: https://docs.openstack.org/oslo.versionedobjects/latest/user/usage.html
@@ -279,7 +295,7 @@ class ObjectFieldsChangedWithoutVersionBump(Rule):
             bump = versions.bump_minor(new.version) or "the next minor"
             if rel is not None and a.changed(rel):
                 ctx.report(self, rel, span, f"{name}.VERSION",
-                           fix=bump_fix(span, name, versions.bump_minor(new.version)),
+                           fix=_fix(ctx, name) or bump_fix(span, name, versions.bump_minor(new.version)),
                            cls=name, changes=changes, version=new.version, new=bump)
                 continue
             self._report_inherited(ctx, a, name, ref, changes=changes, version=new.version, new=bump)
@@ -297,7 +313,8 @@ class ObjectFieldsChangedWithoutVersionBump(Rule):
             else:
                 (crel, cspan), label = a.class_span(c), c.name
             if crel is not None and a.changed(crel):
-                ctx.report(self, crel, cspan, f"{name}.VERSION", variant="inherited", cls=name, base=label, **fmt)
+                ctx.report(self, crel, cspan, f"{name}.VERSION", variant="inherited", cls=name, base=label,
+                           fix=_fix(ctx, name), **fmt)
                 break
 
     def _check_field_code(self, ctx, done, kept: set):
@@ -323,7 +340,8 @@ class ObjectFieldsChangedWithoutVersionBump(Rule):
                     continue
                 new = versions.bump_minor(obj.version)
                 span = obj.version_span or obj.span
-                ctx.report(self, path, span, f"{obj.name}.VERSION", fix=bump_fix(obj.version_span, obj.name, new),
+                ctx.report(self, path, span, f"{obj.name}.VERSION",
+                           fix=_fix(ctx, obj.name) or bump_fix(obj.version_span, obj.name, new),
                            cls=obj.name, changes=_summary(prev, obj), version=obj.version,
                            new=new or "the next minor")
 
@@ -341,5 +359,5 @@ class ObjectFieldsChangedWithoutVersionBump(Rule):
                 continue
             new = versions.bump_minor(fp.version)
             ctx.report(self, orel, span, f"{rec.name}.VERSION", variant="recorded",
-                       fix=bump_fix(span, rec.name, new), cls=rec.name, actual=fp.value,
+                       fix=_fix(ctx, rec.name) or bump_fix(span, rec.name, new), cls=rec.name, actual=fp.value,
                        recorded=rec.value, new=new or "the next minor")

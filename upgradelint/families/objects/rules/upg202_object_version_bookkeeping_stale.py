@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from upgradelint.core import versions
-from upgradelint.core.model import Replacement, Span
+from upgradelint.core.model import Span
 from upgradelint.core.paths import is_test_path
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
 from upgradelint.families.objects.analysis import ObjectsAnalysis
+from upgradelint.families.objects.fixes import ObjectFixes
 from upgradelint.families.objects.world import Scope, Unresolved
 
 
@@ -46,9 +47,14 @@ class ObjectVersionBookkeepingStale(Rule):
     bump. Otherwise add `# noqa: UPG202` on the reported line with a reason.
 
     ## Fix safety
-    The fix replaces the recorded string with the computed fingerprint. It is
-    unsafe: review that the version bump and the backport code are right
-    before accepting a new hash.
+    Safe: bookkeeping only. Each finding's fix writes its piece: the recorded
+    string set to the fingerprint computed from source (exactly what
+    oslo.versionedobjects would compute; an object that does not resolve
+    gets nothing, and `fix` says why), the missing history comment, the
+    cinder `OBJ_VERSIONS.add(...)` entry (a new history version, or the newest
+    one when the change added it), the version first in ironic's
+    `RELEASE_MAPPING['master']`, or the record of a new object in its
+    alphabetical place.
 
     ## References
     - oslo.versionedobjects, `ObjectVersionChecker`: https://docs.openstack.org/oslo.versionedobjects/latest/reference/fixture.html
@@ -235,10 +241,7 @@ class ObjectVersionBookkeepingStale(Rule):
                 path, span = a.version_span(rec.name)
                 if path is None:
                     continue
-                fix = None
-            else:
-                fix = Replacement(span.line, span.column, span.end_line, span.end_column, f"'{expected}'",
-                                  description=f"Record {rec.name} as {expected}", safe=False) if fp.value else None
+            fix = ctx.analysis(ObjectFixes).part_fix(rec.name, "record", rel, rec)
             ctx.report(self, path, span, f"{rec.table}.{rec.name}", fix=fix, variant=variant, table=rec.table,
                        cls=rec.name, recorded=rec.value, expected=expected, **fmt)
         self._history(ctx, a)
@@ -270,7 +273,7 @@ class ObjectVersionBookkeepingStale(Rule):
             if fp is None or fp.value is None:
                 continue  # unresolved: no expected string to offer
             ctx.report(self, rel, span, f"{table}.{name}", variant="missing", cls=name, table=table,
-                       expected=fp.value)
+                       expected=fp.value, fix=ctx.analysis(ObjectFixes).part_fix(name, "missing", table=table))
 
     def _history(self, ctx, a):
         if ctx.base is None:
@@ -286,7 +289,8 @@ class ObjectVersionBookkeepingStale(Rule):
             if any(versions.key(v, ()) == versions.key(new.version, ())[:2] for v in ex.history[name]):
                 continue
             rel, span = a.version_span(name)
-            ctx.report(self, rel, span, f"{name}.VERSION", variant="history", cls=name, version=new.version)
+            ctx.report(self, rel, span, f"{name}.VERSION", variant="history", cls=name, version=new.version,
+                       fix=ctx.analysis(ObjectFixes).part_fix(name, "history"))
 
     def _obj_versions(self, ctx, a):
         for rel, f in ctx.head.items():
@@ -320,7 +324,8 @@ class ObjectVersionBookkeepingStale(Rule):
                 if orel is None:
                     continue
                 ctx.report(self, orel, span, f"{name}.VERSION", variant="obj_versions", cls=name,
-                           version=fp.version, listed=listed, next=nxt)
+                           version=fp.version, listed=listed, next=nxt,
+                           fix=ctx.analysis(ObjectFixes).part_fix(name, "obj_versions"))
 
     def _release_mapping(self, ctx, a):
         for rel, f in ctx.head.items():
@@ -345,4 +350,5 @@ class ObjectVersionBookkeepingStale(Rule):
                 if orel is None:
                     continue
                 ctx.report(self, orel, span, f"{name}.VERSION", variant="release", cls=name,
-                           version=fp.version, listed=listed[0])
+                           version=fp.version, listed=listed[0],
+                           fix=ctx.analysis(ObjectFixes).part_fix(name, "release"))

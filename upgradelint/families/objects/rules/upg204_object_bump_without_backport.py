@@ -10,6 +10,7 @@ from upgradelint.core.rule import Context, Invalid, Rule, Valid
 from upgradelint.families.objects.analysis import ObjectsAnalysis
 from upgradelint.families.objects.examples import FLAVOR_BASE
 from upgradelint.families.objects.fingerprint import is_payload
+from upgradelint.families.objects.fixes import ObjectFixes
 
 
 class ObjectBumpWithoutBackport(Rule):
@@ -49,7 +50,13 @@ class ObjectBumpWithoutBackport(Rule):
     ironic's `_convert_to_version` are not checked.
 
     ## Fix safety
-    No fix: the backport code needs a human.
+    Unsafe (`--unsafe-fixes`): the fix adds a branch that drops the added
+    fields for older versions, in the class's own style (nova's
+    `if target_version < (M, N):` next to the other guards, one more tuple in
+    cinder's `added_fields`), or creates `obj_make_compatible` with the
+    `super()` call and the `convert_version_to_tuple` line. It changes what
+    old services receive: review it. New enum values are not converted
+    automatically, nor are ironic's `_convert_to_version` objects.
 
     ## References
     - oslo.versionedobjects, obj_make_compatible: https://docs.openstack.org/oslo.versionedobjects/latest/user/usage.html
@@ -258,7 +265,7 @@ class ObjectBumpWithoutBackport(Rule):
                 missing = bump.missing(f, (f,))
                 if missing is not None:
                     ctx.report(self, rel, span, f"{name}.{f}", cls=name, version=versions.fmt(missing), field=f,
-                               major=missing[0], minor=missing[1])
+                               major=missing[0], minor=missing[1], fix=ctx.analysis(ObjectFixes).backport_fix(name))
             for f, values in enums.items():
                 missing = next((m for m in (bump.missing(f, (x, f)) for x in sorted(values)) if m is not None), None)
                 if missing is not None:
