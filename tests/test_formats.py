@@ -358,3 +358,27 @@ def test_check_cli_writes_every_format(root, capsys, sarif_validator):
             if fmt == "sarif":
                 sarif_validator.validate(d)
                 assert len(d["runs"][0]["results"]) == 2
+
+
+def test_a_fix_across_files_in_sarif_gerrit_and_rdjson(root, sarif_validator, fake_rules):
+    from upgradelint.core.model import Edit, Fix
+
+    fix = Fix((Edit("nova/objects/flavor.py", 9, 14, 9, 19, "'1.2'"),
+               Edit("nova/tests/unit/objects/test_objects.py", 3, 14, 3, 52, "'1.2-abc'"),
+               Edit("nova/objects/flavor.py", 20, 0, 20, 0, "    def obj_make_compatible(self, p, v):\n", safe=False)),
+              "Bump Flavor.VERSION to 1.2")
+    res = Result(findings=[Finding("UPG201", "nova/objects/flavor.py", 9, 14, 9, 19, OBJ_MSG, "error",
+                                   "Flavor.VERSION", fix=fix)], checked=1)
+    sarif = doc("sarif", root, res)
+    sarif_validator.validate(sarif)
+    safe, whole = sarif["runs"][0]["results"][0]["fixes"]
+    assert safe["properties"] == {"safe": True} and whole["properties"] == {"safe": False}
+    assert [c["artifactLocation"]["uri"] for c in safe["artifactChanges"]] == [
+        "nova/objects/flavor.py", "nova/tests/unit/objects/test_objects.py"]
+    assert len(whole["artifactChanges"][0]["replacements"]) == 2
+    gerrit = doc("gerrit", root, res)
+    (c,) = gerrit["comments"]["nova/objects/flavor.py"]
+    assert [len(s["replacements"]) for s in c["fix_suggestions"]] == [2, 3]
+    assert c["fix_suggestions"][0]["description"] == "Bump Flavor.VERSION to 1.2 (safe part)"
+    # reviewdog suggestions live in the diagnostic's file: a fix touching another file is left out
+    assert "suggestions" not in doc("rdjson", root, res)["diagnostics"][0]

@@ -28,7 +28,8 @@ def test_cli_check_text_and_exit_codes(proj):
     assert p.returncode == 1, p.stderr
     assert p.stdout.splitlines() == [
         f"{MIGRATION_PATH}:8:5: UPG301 drop_column('instances', 'cleaned') in upgrade() breaks N-1 services "
-        "that still map the column; move it to the contract phase",
+        "that still map the column; move it to the contract phase: 1) stop using instances.cleaned in this release "
+        "(keep the column), 2) let N-1 and N run without it, 3) drop it in a later release's contract migration",
         f"{RPCAPI_PATH}:16:17: UPG101 SchedulerAPI.update_aggregates: 'update_aggregates' is sent without a "
         "version and goes out as the target's 4.3; pin prepare(version='X.Y')",
         "Found 2 problems.",
@@ -96,6 +97,11 @@ def test_demo_runs_and_shows_each_family():
     assert p.returncode == 0, p.stdout + p.stderr
     for code in ("UPG101", "UPG201", "UPG301"):
         assert f": {code} " in p.stdout
+    # then fix --diff previews the bookkeeping, fix applies it, and only the migration is left
+    before, diff = p.stdout.split("$ upgradelint fix --base HEAD~1 --diff\n")
+    assert "+    VERSION = '1.2'" in diff and "+    * 6.2 - Add trigger_crash_dump()" in diff
+    after = diff.split("$ upgradelint check --base HEAD~1\n")[1]
+    assert ": UPG301 " in after and not any(f": {c} " in after for c in ("UPG101", "UPG108", "UPG201", "UPG204"))
 
 
 def test_python_dash_m(proj):
@@ -116,7 +122,8 @@ def test_flake8_reports_with_positions(proj):
     assert p.returncode == 1, p.stderr
     assert sorted(p.stdout.splitlines()) == sorted([
         f"./{MIGRATION_PATH}:8:5: UPG301 drop_column('instances', 'cleaned') in upgrade() breaks N-1 services "
-        "that still map the column; move it to the contract phase",
+        "that still map the column; move it to the contract phase: 1) stop using instances.cleaned in this release "
+        "(keep the column), 2) let N-1 and N run without it, 3) drop it in a later release's contract migration",
         f"./{RPCAPI_PATH}:16:17: UPG101 SchedulerAPI.update_aggregates: 'update_aggregates' is sent without a "
         "version and goes out as the target's 4.3; pin prepare(version='X.Y')",
     ])
@@ -146,7 +153,8 @@ def test_flake8_base_option_from_config_and_cli(tmp_path):
     p = flake8("--select", "UPG", ".", cwd=tmp_path)
     assert p.stdout.splitlines() == [
         f"./{MIGRATION_PATH}:8:5: UPG301 drop_column('instances', 'cleaned') in upgrade() breaks N-1 services "
-        "that still map the column; move it to the contract phase"]
+        "that still map the column; move it to the contract phase: 1) stop using instances.cleaned in this release "
+        "(keep the column), 2) let N-1 and N run without it, 3) drop it in a later release's contract migration"]
     p = flake8("--select", "UPG", "--upgradelint-base", "nope", ".", cwd=tmp_path)
     assert "UPG000 upgradelint cannot run: --base nope: no such commit" in p.stdout
 

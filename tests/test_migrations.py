@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 
 import pytest
 
-from upgradelint.testing import Outcome, markers, run_files, strip_markers
+from upgradelint import engine
+from upgradelint.testing import (Outcome, git, make_repo, markers, run_files, run_scenario, scenarios, strip_markers,
+                                 write_config, write_tree)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "fixtures", "migrations")
@@ -38,6 +41,7 @@ def run(files: dict, before: dict | None = None, config: dict | None = None, sel
 
 
 CASES = [(c, s) for c in RULES for s in SPELLINGS]
+PATTERNS = os.path.join(FIXTURES, "patterns")
 
 
 @pytest.mark.parametrize("code,spelling", CASES, ids=[f"{c}-{s}" for c, s in CASES])
@@ -313,9 +317,36 @@ def test_upg309_branch_checks():
         f"{neutron}/newton/contract/2b3c4d5e6f70_ok.py": header("2b3c4d5e6f70", "x") + "def upgrade():\n    pass\n",
         f"{neutron}/2026.1/contract/3c4d5e6f7081_drop.py": header("3c4d5e6f7081", "x") +
         "def upgrade():  # expect: UPG309\n    pass\n",
+        "neutron/tests/functional/db/test_migrations.py": NEUTRON_OFFLINE_TEST,
     }
     out = run(files, select=("UPG309",))
     assert out.actual == out.expected, out.describe()
+
+
+NEUTRON_OFFLINE_TEST = """
+from neutron.db import migration
+
+
+class TestModelsMigrations:
+    def test_forbid_offline_migrations_starting_newton(self):
+        for revision in ('5cd92597d11d', '5c85685d616d'):
+            migration.do_alembic_command(self.alembic_config, 'upgrade', revision)
+        self.assertFalse(migration.has_offline_migrations(self.alembic_config, 'unused'))
+"""
+
+
+def test_upg309_offline_contract_only_where_the_project_has_the_test():
+    """neutron's 'no offline contract after newton' comes from a test in neutron: a
+    stadium project without that test keeps an open contract branch."""
+    stadium = "networking_bgpvpn/neutron/db/migration/alembic_migrations/versions"
+    script = header("3c4d5e6f7081", "x") + "def upgrade():\n    pass\n"
+    without = {f"{stadium}/2026.1/contract/3c4d5e6f7081_drop.py": script,
+               "networking_bgpvpn/tests/functional/db/test_migrations.py":
+                   "class TestModelsMigrations:\n    def test_models_sync(self):\n        pass\n"}
+    assert not run(without, select=("UPG309",)).findings
+    with_test = dict(without)
+    with_test["networking_bgpvpn/tests/functional/db/test_migrations.py"] = NEUTRON_OFFLINE_TEST
+    assert [f.code for f in run(with_test, select=("UPG309",)).findings] == ["UPG309"]
 
 
 # -- the raw SQL reader ------------------------------------------------------------------
@@ -358,8 +389,9 @@ class AddressGroup(standard_attr.HasStandardAttributes, model_base.BASEV2, model
 class Widget(model_base.BASEV2, MysteryMixin):
     size = sa.Column(sa.Integer)
 """
+    # not in a declared expand phase, where a drop is an error whatever the models say
     files = {"neutron/db/models/groups.py": models,
-             "neutron/db/migration/alembic_migrations/versions/2026.1/expand/1a2b3c4d5e6f_x.py":
+             "neutron/db/migration/alembic_migrations/versions/2026.1/1a2b3c4d5e6f_x.py":
                  header("1a2b3c4d5e6f") + """
 from alembic import op
 
@@ -377,3 +409,216 @@ def upgrade():
         "widgets.size": "error",  # BASEV2 names the table after the class
         "widgets.colour": "error",  # MysteryMixin may map it: unknown, so the default
     }
+
+
+# -- sqlalchemy-migrate repositories: scripts ordered by their number ---------------------
+
+def test_migrate_scripts_without_revision_variables_are_judged():
+    """sqlalchemy-migrate scripts carry no revision variables: the lowest number of a
+    repository is its initial script, every later one is judged."""
+    repo = "keystone/common/sql/migrate_repo/versions"
+    body = "import sqlalchemy as sql\n\n\ndef upgrade(migrate_engine):\n" \
+           "    meta = sql.MetaData(bind=migrate_engine)\n" \
+           "    user = sql.Table('user', meta, autoload=True)\n"
+    files = {
+        f"{repo}/067_kilo.py": body + "    user.c.legacy.drop()\n",
+        f"{repo}/068_placeholder.py": "def upgrade(migrate_engine):\n    pass\n",
+        f"{repo}/109_drop_extra.py": body + "    user.c.extra.drop()  # expect: UPG301\n",
+    }
+    out = run(files)
+    assert out.actual == out.expected, out.describe()
+
+
+def test_keystone_exception_lists_are_per_repository():
+    """keystone keeps one exception list per repository (the class's migrate_file):
+    contract's 13 does not allow expand 013."""
+    test = ("from keystone.common.sql import contract_repo, expand_repo\n\n\n"
+            "class Checkers:\n    migrate_file = None\n\n\n"
+            "class ExpandChecks(Checkers):\n    migrate_file = expand_repo.__file__\n    exceptions = [3]\n\n\n"
+            "class ContractChecks(Checkers):\n    migrate_file = contract_repo.__file__\n    exceptions = [13]\n")
+    body = "import sqlalchemy as sql\n\n\ndef upgrade(migrate_engine):\n" \
+           "    meta = sql.MetaData(bind=migrate_engine)\n" \
+           "    creds = sql.Table('credential', meta, autoload=True)\n"
+    repo = "keystone/common/sql/expand_repo/versions"
+    files = {
+        "keystone/tests/unit/test_sql_banned_operations.py": test,
+        f"{repo}/001_expand_initial_null_migration.py": "def upgrade(migrate_engine):\n    pass\n",
+        f"{repo}/003_expand_blob_nullable.py": body + "    creds.c.blob.alter(nullable=True)\n",
+        f"{repo}/013_expand_drop_hash.py": body + "    creds.c.key_hash.drop()  # expect: UPG301\n",
+    }
+    out = run(files)
+    assert out.actual == out.expected, out.describe()
+
+
+# -- released history: accepted, not failing (state mode) ----------------------------------
+
+MIG = "cinder/db/migrations/versions"
+
+
+def _drop(rev: str, down: str, column: str) -> str:
+    return header(rev, down) + f"from alembic import op\n\n\ndef upgrade():\n    op.drop_column('volumes', '{column}')\n"
+
+
+def run_released(committed: dict, added: dict | None = None, tag: str | None = "29.0.0", config=None,
+                 after_tag: dict | None = None):
+    """A full-tree run in a git checkout: ``committed`` (tagged ``tag``), then
+    ``after_tag`` committed on top, then ``added`` left in the work tree."""
+    with tempfile.TemporaryDirectory() as tmp:
+        make_repo(tmp, committed, committed)
+        if tag:
+            git(tmp, "tag", tag)
+        if after_tag:
+            make_repo_commit(tmp, after_tag)
+        write_config(tmp, config)
+        write_tree(tmp, added or {})
+        return check_tree(tmp)
+
+
+def check_tree(root: str):
+    return engine.check(engine.Options(root=root, paths=[root], use_cache=False, jobs=1, select=CONTRACTING))
+
+
+def make_repo_commit(root: str, files: dict) -> None:
+    write_tree(root, files)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "after the release")
+
+
+def test_findings_on_released_migrations_are_accepted_notes():
+    committed = {f"{MIG}/0a1b2c3d4e5f_old.py": _drop("0a1b2c3d4e5f", "921e1a36b076", "x")}
+    result = run_released(committed,
+                          after_tag={f"{MIG}/1b2c3d4e5f60_later.py": _drop("1b2c3d4e5f60", "0a1b2c3d4e5f", "y")},
+                          added={f"{MIG}/2c3d4e5f6071_new.py": _drop("2c3d4e5f6071", "1b2c3d4e5f60", "z")})
+    got = {f.symbol: (f.severity, f.accepted) for f in result.findings}
+    assert got == {
+        "volumes.x": ("info", "released in 29.0.0 (released migrations are history)"),
+        "volumes.y": ("error", None),  # committed after the release
+        "volumes.z": ("error", None),  # not committed at all
+    }
+    assert result.notes == []
+
+
+def test_no_git_history_is_said_once_when_a_migration_finding_fails():
+    files = {f"{MIG}/0a1b2c3d4e5f_old.py": _drop("0a1b2c3d4e5f", "921e1a36b076", "x"),
+             f"{MIG}/1b2c3d4e5f60_later.py": _drop("1b2c3d4e5f60", "0a1b2c3d4e5f", "y")}
+    with tempfile.TemporaryDirectory() as tmp:
+        make_repo(tmp, None, files)
+        result = check_tree(tmp)
+        assert [f.severity for f in result.findings] == ["error", "error"]
+        assert len(result.notes) == 1 and "no git history" in result.notes[0] and "upgradelint baseline" \
+            in result.notes[0]
+        make_repo(tmp, None, {f"{MIG}/0a1b2c3d4e5f_old.py": header("0a1b2c3d4e5f", "921e1a36b076") +
+                              "def upgrade():\n    pass\n", f"{MIG}/1b2c3d4e5f60_later.py": "X = 1\n"})
+        quiet = check_tree(tmp)
+        assert quiet.findings == [] and quiet.notes == []  # nothing would fail: nothing to say
+
+
+def test_released_through_config_without_tags():
+    committed = {f"{MIG}/0a1b2c3d4e5f_old.py": _drop("0a1b2c3d4e5f", "921e1a36b076", "x"),
+                 f"{MIG}/1b2c3d4e5f60_mid.py": _drop("1b2c3d4e5f60", "0a1b2c3d4e5f", "y"),
+                 f"{MIG}/2c3d4e5f6071_new.py": _drop("2c3d4e5f6071", "1b2c3d4e5f60", "z")}
+    result = run_released(committed, tag=None, config={"migrations-released-through": ["1b2c3d4e5f60"]})
+    got = {f.symbol: (f.severity, f.accepted) for f in result.findings}
+    why = "released through 1b2c3d4e5f60 (migrations-released-through: released migrations are history)"
+    assert got == {"volumes.x": ("info", why), "volumes.y": ("info", why), "volumes.z": ("error", None)}
+    untagged = run_released(committed, tag=None)
+    assert {f.severity for f in untagged.findings} == {"error"}
+    assert len(untagged.notes) == 1 and "no release tag" in untagged.notes[0]
+
+
+def test_released_through_a_migrate_number():
+    repo = "nova/db/sqlalchemy/migrate_repo/versions"
+    body = "import sqlalchemy as sa\n\n\ndef upgrade(migrate_engine):\n" \
+           "    t = sa.Table('instances', sa.MetaData(), autoload=True)\n    t.c.{}.drop()\n"
+    committed = {f"{repo}/216_havana.py": "def upgrade(migrate_engine):\n    pass\n",
+                 f"{repo}/250_a.py": body.format("a"), f"{repo}/260_b.py": body.format("b"),
+                 f"{repo}/270_c.py": body.format("c")}
+    result = run_released(committed, tag=None, config={"migrations-released-through": ["265"]})
+    assert {f.symbol: f.severity for f in result.findings} == {
+        "instances.a": "info", "instances.b": "info", "instances.c": "error"}
+
+
+def test_diff_mode_judges_changes_in_full_even_in_a_tagged_checkout():
+    before = {f"{MIG}/0a1b2c3d4e5f_old.py": header("0a1b2c3d4e5f", "921e1a36b076") + "def upgrade():\n    pass\n"}
+    after = dict(before)
+    after[f"{MIG}/1b2c3d4e5f60_new.py"] = _drop("1b2c3d4e5f60", "0a1b2c3d4e5f", "y")
+    out = run(after, before=before)
+    assert [(f.severity, f.accepted) for f in out.findings] == [("error", None)]
+
+
+# -- --show-conventions -------------------------------------------------------------------
+
+def conventions(files: dict, config=None, tag=None) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        make_repo(tmp, files if tag else None, files)
+        if tag:
+            git(tmp, "tag", tag)
+        write_config(tmp, config)
+        result = engine.check(engine.Options(root=tmp, paths=[tmp], use_cache=False, jobs=1, conventions=True))
+        return {name: (value, why) for fam, name, value, why in result.conventions if fam == "migrations"}
+
+
+def test_conventions_name_contexts_release_exception_lists_and_offline_check():
+    neutron = "neutron/db/migration/alembic_migrations/versions"
+    files = {
+        f"{neutron}/newton/contract/5c85685d616d_c.py": header("5c85685d616d", "x") + "def upgrade():\n    pass\n",
+        f"{neutron}/2026.1/expand/1a2b3c4d5e6f_e.py": header("1a2b3c4d5e6f", "y") + "def upgrade():\n    pass\n",
+        "neutron/tests/functional/db/test_migrations.py": NEUTRON_OFFLINE_TEST,
+        "neutron/tests/unit/db/test_migrations.py": "DROP_ALTER_EXCEPTIONS = ['1a2b3c4d5e6f']\n",
+    }
+    rows = conventions(files, tag="29.0.0")
+    assert rows["contract contexts"][0].startswith("contract/ directories (1 scripts)")
+    assert "the project's exception lists (1 scripts)" in rows["contract contexts"][0]
+    assert rows["expand contexts"][0] == "expand/ directories (1 scripts)"
+    assert rows["released-through"][0] == "tag 29.0.0"
+    assert rows["exception list DROP_ALTER_EXCEPTIONS"][0] == "1a2b3c4d5e6f"
+    assert rows["neutron offline-contract check"][0] == "applies"
+    assert "test_forbid_offline_migrations_starting_newton" in rows["neutron offline-contract check"][1]
+
+    untagged = conventions({k: v for k, v in files.items() if "functional" not in k},
+                           config={"migrations-released-through": ["5c85685d616d", "nosuch"]})
+    assert untagged["released-through"][0] == "revision 5c85685d616d, nosuch"
+    assert "names no migration: nosuch" in untagged["released-through"][1]
+    assert untagged["neutron offline-contract check"][0] == "does not apply"
+
+
+def test_conventions_count_legacy_ports():
+    rows = conventions({f"{MIG}/0a1b2c3d4e5f_port.py": header("0a1b2c3d4e5f", "921e1a36b076") +
+                        "def upgrade():\n    if not legacy_utils.is_migration_needed(80):\n        return\n"})
+    assert rows["legacy ports"][0] == "1 scripts"
+
+
+# -- idioms real projects use, both ways (tests/fixtures/migrations/patterns/) ----------
+
+@pytest.mark.parametrize("name", scenarios(PATTERNS))
+def test_pattern_scenarios(name):
+    """Each scenario holds the harmless idiom (unmarked: silent, or an info note
+    marked '# expect-info:') next to its harmful twin (marked '# expect:')."""
+    out = run_scenario(os.path.join(PATTERNS, name), select=("UPG3",))
+    assert out.actual == out.expected, out.describe()
+
+
+def _by_symbol(name: str) -> dict:
+    out = run_scenario(os.path.join(PATTERNS, name), select=("UPG3",))
+    return {(f.code, f.symbol, f.line): f for f in out.findings}
+
+
+def test_enum_to_string_is_a_widening_warning_and_its_twins_errors():
+    sev = {sym: f.severity for (_, sym, _), f in _by_symbol("enum_to_string").items()}
+    assert sev == {"hosts.kind": "warning", "hosts.driver": "warning", "hosts.mode": "error",
+                   "hosts.flavor": "error", "hosts.tier": "error"}
+
+
+def test_dialect_branches_name_the_database_they_run_on():
+    found = _by_symbol("dialect_branches")
+    attempts = next(f for (code, sym, _), f in found.items() if sym == "jobs.attempts")
+    assert "PostgreSQL" in attempts.message and "MySQL" not in attempts.message
+    payload = sorted((f for (code, sym, _), f in found.items() if sym == "jobs.payload"), key=lambda f: f.line)
+    assert [f.severity for f in payload] == ["info", "warning"]
+    assert "MySQL" not in payload[0].message and "PostgreSQL changes only metadata" in payload[0].message
+
+
+def test_legacy_port_findings_name_why_they_are_accepted():
+    found = _by_symbol("legacy_port")
+    port = next(f for (code, sym, _), f in found.items() if sym == "domains")
+    assert port.severity == "info" and port.accepted.startswith("ports legacy migration 80:")

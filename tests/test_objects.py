@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from upgradelint.families.objects import fingerprint as F
+from upgradelint.frontends import fingerprint as F
 from upgradelint.testing import run_scenario, scenarios
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -29,6 +29,32 @@ def test_fixture_diff(scenario):
 def test_fixture_as_merged_tree_is_judged_in_full(scenario):
     """The after tree in full-tree mode never crashes (run_scenario asserts the run has no errors)."""
     run_scenario(os.path.join(FIXTURES, scenario), diff=False, select="UPG2")
+
+
+FLASH = "Camera 1.3 adds 'flash' but obj_make_compatible has no 'target_version < (1, 3)' branch removing it"
+
+
+@pytest.mark.parametrize("scenario, messages", [
+    ("history_several_bumps_branch_missing", [FLASH]),
+    ("history_several_bumps_branch_below_base", [FLASH]),
+    ("history_several_bumps_branch_at_other_version", [FLASH]),
+    ("history_several_bumps_enum_branch_late",
+     ["Camera 1.4 adds values to 'mode' but obj_make_compatible has no 'target_version < (1, 4)' branch for it"]),
+])
+def test_backport_branch_is_due_at_the_version_the_history_names(scenario, messages):
+    """Base 1.2, head 1.5: each field and enum value is blamed on the bump the
+    object's ``# Version`` history gives it, not on the newest."""
+    out = run_scenario(os.path.join(FIXTURES, scenario), select="UPG204")
+    assert [f.message for f in out.findings] == messages
+
+
+def test_a_new_notification_belongs_in_notification_object_data():
+    """nova records notifications and payloads apart, hashed with their SCHEMA:
+    the message names that table and its hash."""
+    out = run_scenario(os.path.join(FIXTURES, "notification_unrecorded"), select="UPG202")
+    assert [f.message for f in out.findings] == [
+        "DiskPayload is a new registered object with no notification_object_data entry; "
+        "add 'DiskPayload': '1.0-62f964526feec3ebf8477815ac7d26ff'"]
 
 
 # -- the fingerprint on small objects ---------------------------------------------------
@@ -191,3 +217,88 @@ def test_history_script_is_runnable():
     script = os.path.join(os.path.dirname(HERE), "scripts", "history_objects.py")
     out = subprocess.run([sys.executable, script, "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "MIRROR" in out.stdout.upper()
+
+
+# -- payload SCHEMA: only where the project's test hashes with it ------------------------
+
+PAYLOAD = """
+    from oslo_versionedobjects import base as ovo_base
+    from oslo_versionedobjects import fields
+
+    from proj.objects import base
+
+
+    class NotificationPayloadBase(base.MyObject):
+        SCHEMA = {}
+
+
+    @base.Registry.register
+    class DiskPayload(NotificationPayloadBase):
+        VERSION = '1.0'
+        SCHEMA = {'name': ('disk', 'name')}
+        fields = {'name': fields.StringField()}
+    """
+
+# a test that hashes a table with the payloads' SCHEMA (nova's notification test)
+SCHEMA_TEST = """
+    from oslo_versionedobjects import fixture
+
+    notification_object_data = {
+        'DiskPayload': '%s',
+    }
+
+
+    def get_extra_data(obj_class):
+        extra = tuple()
+        if issubclass(obj_class, NotificationPayloadBase):
+            extra += (sorted(obj_class.SCHEMA.items()),)
+        return extra
+
+
+    class TestVersions:
+        def test_versions(self):
+            checker = fixture.ObjectVersionChecker({})
+            expected, actual = checker.test_hashes(notification_object_data, extra_data_func=get_extra_data)
+    """
+
+# a plain table, and an extra_data_func used only on a test's own class (masakari)
+PLAIN_TEST = """
+    from oslo_versionedobjects import fixture
+
+    object_data = {
+        'DiskPayload': '%s',
+    }
+
+
+    def get_extra_data(obj_class):
+        return (sorted(obj_class.SCHEMA.items()),)
+
+
+    class TestVersions:
+        def test_versions(self):
+            checker = fixture.ObjectVersionChecker({})
+            expected, actual = checker.test_hashes(object_data)
+
+        def test_schema_counts(self):
+            checker = fixture.ObjectVersionChecker({})
+            checker.get_hashes(extra_data_func=get_extra_data)
+    """
+
+
+@pytest.mark.parametrize("test, path, schema", [
+    (SCHEMA_TEST, "proj/tests/unit/notifications/objects/test_notification.py", True),
+    (PLAIN_TEST, "proj/tests/unit/objects/test_objects.py", False),
+])
+def test_payload_schema_only_where_the_test_passes_it(tmp_path, capsys, test, path, schema):
+    from upgradelint.frontends.cli import main
+
+    world, _ = _world(tmp_path, PAYLOAD)
+    ref = F.ClassRef("proj.objects.thing", "DiskPayload")
+    value = F.compute(world, ref, with_schema=schema).value
+    assert value != F.compute(world, ref, with_schema=not schema).value
+    (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / path).write_text(textwrap.dedent(test % value).lstrip())
+    assert main(["fingerprint", str(tmp_path), "--format", "json", "--no-cache"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["name"], r["notification"], r["recorded"] == r["fingerprint"]) for r in rows] == \
+        [("DiskPayload", schema, True)]

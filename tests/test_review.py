@@ -274,8 +274,15 @@ def test_gerrit_posts_the_findings_as_line_comments(repo, server, monkeypatch, c
     assert rpc["line"] == 16 and rpc["message"].startswith("UPG101 SchedulerAPI.update_aggregates")
     obj = body["comments"][OBJ][0]
     assert obj["line"] == 9 and obj["range"]["start_character"] == 14  # VERSION = '1.1'
+    # the fix's safe part: the bump and its history line (then, unsafe, the obj_make_compatible branch)
     assert obj["fix_suggestions"][0]["replacements"] == [
-        {"path": OBJ, "range": obj["range"], "replacement": "'1.2'"}]
+        {"path": OBJ, "range": obj["range"], "replacement": "'1.2'"},
+        {"path": OBJ, "range": {"start_line": 9, "start_character": 0, "end_line": 9, "end_character": 0},
+         "replacement": "    # Version 1.2: Added memory_mb\n"}]
+    assert [s["description"] for s in obj["fix_suggestions"]] == [
+        "Bump Flavor.VERSION to 1.2; history comment, obj_make_compatible branch (unsafe) (safe part)",
+        "Bump Flavor.VERSION to 1.2; history comment, obj_make_compatible branch (unsafe) "
+        "(unsafe: review the behaviour change)"]
     assert body["comments"][MIG][0]["line"] == 8
     assert "UPG101" in out and "posted 3 comments on Gerrit change" in out
 
@@ -503,7 +510,9 @@ def test_github_suggests_a_fix_on_a_touched_line(tmp_path, server, monkeypatch, 
     assert code == 1, out + err
     (comment,) = server.posts()[0]["body"]["comments"]
     assert (comment["path"], comment["line"]) == (OBJ, 9)
-    assert "```suggestion\n    VERSION = '1.2'  # keep in sync\n```" in comment["body"]
+    # the safe part of the fix (the bump and its history line) is one block on the touched line
+    assert "```suggestion\n    # Version 1.2: Added memory_mb\n    VERSION = '1.2'  # keep in sync\n```" \
+        in comment["body"]
 
 
 def test_default_base_needs_a_parent(tmp_path, server, monkeypatch, capsys):
@@ -526,3 +535,123 @@ def test_github_base_ref_default(repo, server, monkeypatch, capsys):
     monkeypatch.setenv("GITHUB_BASE_REF", "no-such-branch")
     code, _, err = review(repo, monkeypatch, capsys, *github_args(server))
     assert code == 2 and "origin/no-such-branch" in err and "pass --base REV" in err
+
+
+# -- fixes as suggestions: golden files ---------------------------------------------
+
+GOLDEN = __import__("pathlib").Path(__file__).parent / "golden"
+RECORDS = "nova/tests/unit/objects/test_objects.py"
+MANAGER = "nova/compute/manager.py"
+FIX_BASE = {
+    "nova/objects/base.py": """
+        from oslo_versionedobjects import base as ovo_base
+
+
+        class NovaObject(ovo_base.VersionedObject):
+            pass
+
+
+        class NovaObjectRegistry(ovo_base.VersionedObjectRegistry):
+            pass
+        """,
+    OBJ: """
+        from oslo_versionedobjects import fields
+
+        from nova.objects import base
+
+
+        @base.NovaObjectRegistry.register
+        class Flavor(base.NovaObject):
+            # Version 1.0: Initial version
+            VERSION = '1.0'
+
+            fields = {
+                'id': fields.IntegerField(),
+            }
+        """,
+    RECORDS: """
+        object_data = {
+            'Flavor': '1.0-2cbd3b5f5a1e2fc4fd7fa4cd2fb1e7a8',
+        }
+        """,
+    MANAGER: """
+        import oslo_messaging as messaging
+
+
+        class ComputeManager:
+            target = messaging.Target(version='6.2')
+
+            def rebuild_instance(self, context, instance):
+                pass
+        """,
+    "pyproject.toml": "",
+}
+FIX_CHANGE = {
+    OBJ: FIX_BASE[OBJ].replace("'id': fields.IntegerField(),\n",
+                               "'id': fields.IntegerField(),\n        'description': fields.StringField(nullable=True),\n"),
+    MANAGER: FIX_BASE[MANAGER].replace("def rebuild_instance(self, context, instance):",
+                                       "def rebuild_instance(self, context, instance, target_state,\n"
+                                       "                                 accel_uuids):"),
+}
+
+
+@pytest.fixture(scope="module")
+def fix_repo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bookkeeping")
+    _git(root, "init", "-q")
+    _write(root, FIX_BASE)
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "base")
+    _write(root, FIX_CHANGE)
+    _git(root, "commit", "-qam", "Add Flavor.description and rebuild_instance arguments")
+    return root
+
+
+def _golden(name: str, payload) -> None:
+    import os
+
+    path = GOLDEN / name
+    text = json.dumps(payload, indent=2, sort_keys=True) + "\n"
+    if os.environ.get("UPGRADELINT_UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), f"{name} differs; UPGRADELINT_UPDATE_GOLDEN=1 rewrites it"
+
+
+def fix_review(repo, monkeypatch, capsys, *argv):
+    monkeypatch.chdir(repo)
+    code = cli.main(["review", "--select", "UPG105,UPG201", *argv])
+    capsys.readouterr()
+    return code
+
+
+def test_gerrit_suggests_every_edit_of_a_fix_in_every_file(fix_repo, server, monkeypatch, capsys):
+    assert fix_review(fix_repo, monkeypatch, capsys, *gerrit_args(server)) == 1
+    body = server.posts()[0]["body"]
+    (obj,) = body["comments"][OBJ]
+    safe, whole = obj["fix_suggestions"]
+    # the bump, its history line, and the recorded fingerprint in the test file: one suggestion,
+    # then the same with the (unsafe) obj_make_compatible branch
+    assert set(map(json.dumps, safe["replacements"])) < set(map(json.dumps, whole["replacements"]))
+    assert {r["path"] for r in safe["replacements"]} == {OBJ, RECORDS}
+    assert {"path": RECORDS, "replacement": "'1.1-6c228f7572247c38b0ccc2f303f6ef36'",
+            "range": {"start_line": 2, "start_character": 14, "end_line": 2, "end_character": 52}} \
+        in safe["replacements"]
+    (mgr,) = body["comments"][MANAGER]
+    assert [r["replacement"] for r in mgr["fix_suggestions"][0]["replacements"]] == ["=None", "=None"]
+    _golden("review-fixes.gerrit.json", body)
+
+
+def test_github_suggests_a_fix_of_touched_lines_only_when_it_stays_in_the_file(fix_repo, server, monkeypatch,
+                                                                               capsys):
+    assert fix_review(fix_repo, monkeypatch, capsys, *github_args(server)) == 1
+    body = server.posts()[0]["body"]
+    (mgr,) = [c for c in body["comments"] if c["path"] == MANAGER]
+    # two touched lines: a multi-line comment whose suggestion rewrites both
+    assert (mgr["start_line"], mgr["line"], mgr["start_side"], mgr["side"]) == (7, 8, "RIGHT", "RIGHT")
+    assert "```suggestion\n    def rebuild_instance(self, context, instance, target_state=None,\n" \
+           "                         accel_uuids=None):\n```" in mgr["body"]
+    # the object's fix also edits the test that records the fingerprint: no suggestion, and its
+    # VERSION line is untouched, so it goes into the review body
+    assert not [c for c in body["comments"] if c["path"] == OBJ]
+    assert f"`{OBJ}:9` **UPG201**" in body["body"]
+    _golden("review-fixes.github.json", body)

@@ -14,6 +14,19 @@ def release_tree():
     return get
 
 
+@pytest.fixture(scope="session")
+def tagged_tree(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tagged")
+
+    def get(name):
+        try:
+            return releases.tagged(name, str(root))
+        except releases.Unavailable as exc:
+            pytest.skip(f"package index unreachable: {exc}")
+
+    return get
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/integration/" in str(item.fspath).replace("\\", "/"):

@@ -3,7 +3,9 @@ files, start git or look into site-packages themselves."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Callable, Protocol, TypeVar
+
+T = TypeVar("T")
 
 
 class Reader(Protocol):
@@ -17,6 +19,12 @@ class Reader(Protocol):
     def library(self, module: str) -> tuple[str, bytes] | None:
         """``(path, bytes)`` of an installed or ``--source-path`` module that is
         not part of the project (oslo.versionedobjects, neutron-lib)."""
+
+    def memo(self, namespace: str, data: bytes, compute: Callable[[], T]) -> T:
+        """``compute()``, memoised by ``(namespace, data)`` (in the process and
+        in the engine's content-hash cache when caching is on): for results
+        derived from bytes the facts do not cover, such as the summary of a
+        library module. ``compute`` must depend on nothing else."""
 
 
 class Releases(Protocol):

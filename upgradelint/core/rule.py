@@ -105,16 +105,25 @@ class Context:
     targets: set = field(default_factory=set)  # files findings may be reported on
     root: str | None = None  # the project root (families may read unchanged library modules there)
     reader: object | None = None  # the engine's file reader (core.reader.Reader): rules never open files
+    releases: object | None = None  # full-tree runs: what the project released (core.reader.Releases)
+    notes: list = field(default_factory=list)  # run-level notes for the user, said once each (stderr)
 
     def report(self, rule: Rule, path: str, span: Span, symbol: str, fix: Replacement | None = None,
-               variant: str | None = None, **fmt) -> None:
+               variant: str | None = None, accepted: str | None = None, **fmt) -> None:
+        """``accepted``: why a finding that would fail is only a note (e.g. the
+        migration is in release 29.0.0); it then reports at info severity."""
         template = rule.messages[variant] if variant else rule.message
+        severity = "info" if accepted else self.config.severity_of(rule.code, rule.severity)
         self.findings.append(Finding(
             code=rule.code, path=path, line=span.line, column=span.column,
             end_line=span.end_line, end_column=span.end_column,
-            message=template.format(**fmt), severity=self.config.severity_of(rule.code, rule.severity),
-            symbol=symbol, fix=fix,
+            message=template.format(**fmt), severity=severity, symbol=symbol, fix=fix, accepted=accepted,
         ))
+
+    def note(self, text: str) -> None:
+        """A run-level note (one line on stderr), said once however often it is noted."""
+        if text not in self.notes:
+            self.notes.append(text)
 
     def analysis(self, cls: type[A]) -> A:
         """The family analysis ``cls(ctx)``, built once per run and shared by the

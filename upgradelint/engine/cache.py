@@ -7,11 +7,22 @@ import hashlib
 import os
 import pickle
 import sqlite3
+import time
 
 from upgradelint import __version__
 from upgradelint.core.model import FACTS_SCHEMA
 
 _SALT = f"{__version__}:{FACTS_SCHEMA}".encode()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, not ours to signal
+        return True
+    return True
 
 
 def cache_dir() -> str:
@@ -44,8 +55,42 @@ class FactCache:
             self.db = sqlite3.connect(os.path.join(d, f"facts-{FACTS_SCHEMA}.sqlite"), timeout=5)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("CREATE TABLE IF NOT EXISTS facts (k TEXT PRIMARY KEY, v BLOB)")
+            self.db.execute("CREATE TABLE IF NOT EXISTS claims (k TEXT PRIMARY KEY, pid INTEGER, t REAL)")
         except (OSError, sqlite3.Error):
             self.db = None
+
+    # Claims: processes filling the cache at the same time (flake8's workers)
+    # share the work instead of each extracting the same context files: a
+    # process extracts only what it claimed, publishes each result at once,
+    # and reads the others' results from the cache.
+    CLAIM_TTL = 120.0  # seconds after which an unpublished claim is another's to take
+
+    def claim(self, k: str) -> bool:
+        """Take ``k`` to extract; False when another live process holds it.
+        True too when the cache is off: then nobody else can be waited for."""
+        if self.db is None:
+            return True
+        now, pid = time.time(), os.getpid()
+        try:
+            with self.db:
+                if self.db.execute("INSERT OR IGNORE INTO claims VALUES (?, ?, ?)", (k, pid, now)).rowcount:
+                    return True
+                row = self.db.execute("SELECT pid, t FROM claims WHERE k = ?", (k,)).fetchone()
+                if row is None or row[0] == pid or now - row[1] > self.CLAIM_TTL or not _alive(row[0]):
+                    self.db.execute("INSERT OR REPLACE INTO claims VALUES (?, ?, ?)", (k, pid, now))
+                    return True
+                return False
+        except sqlite3.Error:
+            return True
+
+    def release(self, keys) -> None:
+        if self.db is None or not keys:
+            return
+        try:
+            with self.db:
+                self.db.executemany("DELETE FROM claims WHERE k = ? AND pid = ?", [(k, os.getpid()) for k in keys])
+        except sqlite3.Error:
+            pass
 
     def get_many(self, keys: list[str]) -> dict:
         out = {}

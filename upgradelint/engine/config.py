@@ -47,6 +47,9 @@ class Config:
     # migrations family
     contract_paths: tuple[str, ...] = ()
     allowed_migrations: tuple[str, ...] = ()
+    # where the project has no release tags: the newest released migration (revision, file name or
+    # sqlalchemy-migrate number); it and its ancestors are history in full-tree runs
+    migrations_released_through: tuple[str, ...] = ()
 
     def enabled(self, code: str, path: str | None = None) -> bool:
         if self.severity.get(code) == "off":
@@ -115,7 +118,7 @@ _KEYS = {
     "severity": "severity", "base": "str", "baseline": "str", "jobs": "int", "cache": "bool",
     "rpc-version-caps": "bool", "objects-backport-new-fields": "bool", "rpc-guard-in-client": "bool",
     "rpc-oldest-release": "str",
-    "contract-paths": "list", "allowed-migrations": "list",
+    "contract-paths": "list", "allowed-migrations": "list", "migrations-released-through": "list",
 }
 
 

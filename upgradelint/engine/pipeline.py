@@ -8,6 +8,7 @@ rules over the facts -> suppressions, selection and diff scope -> findings."""
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 
 from upgradelint.engine import config as config_mod
@@ -40,6 +41,7 @@ class Options:
     disable_noqa: bool = False
     sources: dict | None = None  # relpath -> text, overriding the disk (flake8 stdin)
     baseline: bool = True  # hide the findings recorded in the project's baseline file, when there is one
+    conventions: bool = False  # also report the project conventions each family detected (--show-conventions)
     memo: bool = False  # reuse config and git diff across calls in this process (flake8)
 
 
@@ -75,19 +77,20 @@ def load_config(opts: Options):
 
 
 def _extract_job(item):
-    relpath, text, fams = item
-    return relpath, extract(relpath, text, fams)
+    relpath, text, fams, quick = item
+    return relpath, extract(relpath, text, fams, quick)
 
 
 def wanted(relpath: str, text: str) -> bool:
     """Does any family want to parse this file? (the cheap text prefilter)"""
-    return bool(_wanted(relpath, text))
+    return bool(wanted_families(relpath, text))
 
 
-def _wanted(relpath: str, text: str) -> tuple:
+def wanted_families(relpath: str, text: str) -> tuple:
     """The families that want the file: the one prefilter pass, whose answer
     travels with the text to extraction."""
     return tuple(fam.__name__ for fam in families() if fam.prefilter(relpath, text))
+
 
 
 class FactStore:
@@ -99,33 +102,97 @@ class FactStore:
         # flake8 asks file by file in one process: keep facts unpickled between calls
         self.memo = _PROCESS_FACTS if memo else None
 
-    def facts_for(self, texts: dict[str, tuple[str, bytes]]) -> dict[str, FileFacts]:
-        """texts: relpath -> (text, raw bytes), already prefiltered."""
-        keys = {p: key(p, t[1]) for p, t in texts.items()}
+    def facts_for(self, texts: dict[str, tuple[str, bytes]], quick: bool = False) -> dict[str, FileFacts]:
+        """texts: relpath -> (text, raw bytes[, wanting families]), already
+        prefiltered. ``quick``: files read only to judge the targets (see
+        ``facts.extract``); their facts are the same, so they share the cache."""
+        return self.facts_for_many([(texts, quick)])[0]
+
+    def facts_for_many(self, batches: list[tuple[dict, bool]]) -> list[dict[str, FileFacts]]:
+        """``facts_for`` of several batches (the targets and their base
+        versions) through one cache query and one round of workers."""
+        keyed = [{p: key(p, t[1]) for p, t in texts.items()} for texts, _ in batches]
+        wanted = {k for keys in keyed for k in keys.values()}
         memo = self.memo if self.memo is not None else {}
-        hits = {k: memo[k] for k in set(keys.values()) if k in memo}
-        hits.update(self.cache.get_many([k for k in set(keys.values()) if k not in hits]))
+        hits = {k: memo[k] for k in wanted if k in memo}
+        hits.update(self.cache.get_many([k for k in wanted if k not in hits]))
         if self.memo is not None:
             self.memo.update(hits)
-        out: dict[str, FileFacts] = {}
-        todo = []
-        for p, k in keys.items():
-            if k in hits:
-                out[p] = hits[k]
-            else:
-                todo.append((p, texts[p][0], texts[p][2] if len(texts[p]) > 2 else None))
+        outs: list[dict] = [{} for _ in batches]
+        todo, places, first = [], [], {}
+        for i, ((texts, quick), keys) in enumerate(zip(batches, keyed)):
+            for p, k in keys.items():
+                if k in hits:
+                    outs[i][p] = hits[k]
+                elif k in first:  # the same bytes at the same path twice: one extraction
+                    places[first[k]].append((i, p))
+                else:
+                    first[k] = len(todo)
+                    todo.append((p, texts[p][0], texts[p][2] if len(texts[p]) > 2 else None, quick))
+                    places.append([(i, p)])
         if todo:
-            new = dict(self._run(todo))
-            out.update(new)
-            self.cache.put_many({keys[p]: f for p, f in new.items()})
+            keys = [keyed[w[0][0]][w[0][1]] for w in places]
+            if self.memo is not None and self.cache.db is not None:
+                done = self._run_shared(todo, keys)  # published one by one
+            else:
+                done = self._run(todo)
+                self.cache.put_many(dict(zip(keys, done)))
+            for facts, where in zip(done, places):
+                for i, p in where:
+                    outs[i][p] = facts
             if self.memo is not None:
-                self.memo.update({keys[p]: f for p, f in new.items()})
+                self.memo.update(zip(keys, done))
+        return outs
+
+    def _run_shared(self, todo, keys) -> list[FileFacts]:
+        """``_run`` for a process that fills the cache alongside others
+        (flake8's workers, which all meet the same context files): extract
+        what this process could claim, each result published at once, and
+        read what the others claimed from the cache when they publish it."""
+        import time
+
+        out: list = [None] * len(todo)
+        theirs = []
+        for i, item in enumerate(todo):
+            if not self.cache.claim(keys[i]):
+                theirs.append(i)
+                continue
+            try:  # another may have published it since this process last looked
+                out[i] = self.cache.get_many([keys[i]]).get(keys[i])
+                if out[i] is None:
+                    out[i] = _extract_job(item)[1]
+                    self.cache.put_many({keys[i]: out[i]})
+            finally:
+                self.cache.release([keys[i]])
+        polls = 0
+        while theirs:
+            got = self.cache.get_many([keys[i] for i in theirs])
+            for i in theirs:
+                if keys[i] in got:
+                    out[i] = got[keys[i]]
+                elif polls % 100 == 99 and self.cache.claim(keys[i]):  # its holder is gone: ours now
+                    try:
+                        out[i] = self.cache.get_many([keys[i]]).get(keys[i])
+                        if out[i] is None:
+                            out[i] = _extract_job(todo[i])[1]
+                            self.cache.put_many({keys[i]: out[i]})
+                    finally:
+                        self.cache.release([keys[i]])
+            theirs = [i for i in theirs if out[i] is None]
+            if theirs:
+                polls += 1
+                time.sleep(0.005)
         return out
 
-    def _run(self, todo):
+    def _run(self, todo) -> list[FileFacts]:
+        """Facts of each job, in the order given."""
         if self.jobs <= 1 or len(todo) < 2 or (
                 len(todo) < PARALLEL_MIN_FILES and sum(len(item[1]) for item in todo) < PARALLEL_MIN_BYTES):
-            return [_extract_job(item) for item in todo]
+            return [_extract_job(item)[1] for item in todo]
+        if "libcst" not in sys.modules and any(not item[3] for item in todo):
+            import libcst  # noqa: F401 - imported once before the workers fork, not once in each
+        order = sorted(range(len(todo)), key=lambda i: -len(todo[i][1]))  # largest first balances the workers
+        out: list = [None] * len(todo)
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
@@ -133,9 +200,12 @@ class FactStore:
             mp = multiprocessing.get_context("fork")
         except ValueError:  # no fork (Windows)
             mp = multiprocessing.get_context()
-        todo = sorted(todo, key=lambda it: -len(it[1]))  # largest first balances the workers
+        # shut down before returning: a pool's threads alive at another fork (a second store in the same
+        # process, e.g. the report's) could leave that fork's workers holding their locks
         with ProcessPoolExecutor(max_workers=min(self.jobs, len(todo)), mp_context=mp) as pool:
-            return list(pool.map(_extract_job, todo, chunksize=1))
+            for i, (_, facts) in zip(order, pool.map(_extract_job, [todo[i] for i in order], chunksize=1)):
+                out[i] = facts
+        return out
 
     def close(self):
         self.cache.close()
@@ -176,11 +246,16 @@ def check(opts: Options) -> Result:
     cache_mod.configure(opts.use_cache and cfg.cache)
     store = FactStore(opts.use_cache and cfg.cache, opts.jobs or cfg.jobs, memo=opts.memo)
     try:
-        head = store.facts_for(texts)
+        # the targets and their base versions in one round of workers; then the context files
+        reader = BaseReader(top, root, diff) if diff is not None else None
+        head, base = store.facts_for_many([(texts, False), (_base_texts(reader, sorted(texts)) if reader else {}, True)])
         targets = set(head)
         _add_context(root, head, paths if whole and diff is None else None, store, cfg, opts)
-        reader = BaseReader(top, root, diff) if diff is not None else None
-        base = _base_facts(reader, head, store) if reader is not None else None
+        if reader is not None:
+            base.update(_base_facts(reader, sorted(p for p in head if p not in targets and p in diff.changes), store))
+            base = {p: f for p, f in base.items() if not f.error}
+        else:
+            base = None
     finally:
         store.close()
 
@@ -190,10 +265,14 @@ def check(opts: Options) -> Result:
             result.checked -= 1
     head = {p: f for p, f in head.items() if not f.error and not f.empty}
 
-    ctx = Context(head=head, base=base, diff=diff, config=cfg)
+    from upgradelint.engine.reader import EngineReader, source_paths_from_env
+    from upgradelint.engine.releases import GitReleases
+
+    ctx = Context(head=head, base=base, diff=diff, config=cfg,
+                  reader=EngineReader(root, opts.sources, base=reader, source_paths=source_paths_from_env()),
+                  releases=GitReleases(root) if diff is None else None)
     ctx.targets = targets
     ctx.root = root
-    ctx.base_reader = reader
     rules = [cls() for code, cls in registry().items() if cfg.enabled(code)]
     for rule in rules:
         if rule.scope == "diff" and diff is None:
@@ -206,9 +285,22 @@ def check(opts: Options) -> Result:
             result.findings.append(f)
     result.findings.sort(key=lambda f: f.sort_key())
     result.errors.sort(key=lambda e: e.path)
+    if opts.conventions:
+        result.conventions = _conventions(ctx)
+    result.notes = list(ctx.notes)
     if bl is not None:
         _apply_baseline(result, bl, stale=whole and diff is None)
     return result
+
+
+def _conventions(ctx) -> list:
+    """(family, name, value, why) from each family's ``conventions(ctx)`` hook."""
+    out = []
+    for fam in families():
+        hook = getattr(fam, "conventions", None)
+        if hook is not None:
+            out.extend((fam.__name__.rsplit(".", 1)[-1], *row) for row in hook(ctx))
+    return out
 
 
 def baseline_path(root: str, cfg) -> str:
@@ -238,6 +330,26 @@ def _apply_baseline(result: Result, bl, stale: bool) -> None:
             message=f"{e.symbol}: fixed since the baseline; drop it from {rel} (upgradelint baseline --update)")
             for e in gone)
         result.findings.sort(key=lambda f: f.sort_key())
+
+
+def tree_facts(root: str, family: str | None = None, use_cache: bool = True, jobs: int | None = None):
+    """(root, facts) of every file of the project tree a family wants (only
+    ``family``'s files when given), read and extracted as ``check`` does, cache
+    first; no rule runs. Files that cannot be read or parsed are left out."""
+    opts = Options(root=root, paths=[root], use_cache=use_cache, jobs=jobs)
+    root, cfg = load_config(opts)
+    texts = _read_targets(root, project.discover(root, None, cfg), None, Result(root=root))
+    if family:
+        texts = {p: t for p, t in texts.items() if f"upgradelint.families.{family}" in t[2]}
+    from upgradelint.engine import cache as cache_mod
+
+    cache_mod.configure(use_cache and cfg.cache)
+    store = FactStore(use_cache and cfg.cache, jobs or cfg.jobs)
+    try:
+        facts = store.facts_for(texts)
+    finally:
+        store.close()
+    return root, {p: f for p, f in facts.items() if not f.error}
 
 
 def _diff(root: str, base_ref: str, memo: bool):
@@ -271,7 +383,7 @@ def _read_targets(root: str, paths, sources, result: Result) -> dict:
             result.errors.append(FileError(rel, f"cannot read: {exc.strerror or exc}"))
             continue
         result.checked += 1
-        fams = _wanted(rel, text)
+        fams = wanted_families(rel, text)
         if fams:
             texts[rel] = (text, raw, fams)
     return texts
@@ -331,16 +443,31 @@ def _add_context(root, head, listing, store, cfg, opts):
             wanted.update(p for p in hook(root, head, lister) if p not in head)
     extra: dict[str, tuple[str, bytes]] = {}
     for rel in sorted(wanted):
-        try:
-            text, raw = _read(root, rel, opts.sources)
-        except (SourceError, OSError):
-            continue
-        fams = _wanted(rel, text)
-        if fams:
-            extra[rel] = (text, raw, fams)
-    for rel, facts in store.facts_for(extra).items():
+        item = _context_text(root, rel, opts)
+        if item is not None:
+            extra[rel] = item
+    for rel, facts in store.facts_for(extra, quick=True).items():
         if not facts.error:
             head[rel] = facts
+
+
+def _context_text(root: str, rel: str, opts) -> tuple | None:
+    """(text, raw bytes, wanting families) of a context file, None when it is
+    unreadable or no family wants it; read once per process in memo runs
+    (flake8 asks again for every file of a package)."""
+    key_ = ("context", root, rel)
+    if opts.memo and key_ in _MEMO and not (opts.sources and rel in opts.sources):
+        return _MEMO[key_]
+    try:
+        text, raw = _read(root, rel, opts.sources)
+    except (SourceError, OSError):
+        item = None
+    else:
+        fams = wanted_families(rel, text)
+        item = (text, raw, fams) if fams else None
+    if opts.memo and not (opts.sources and rel in opts.sources):
+        _MEMO[key_] = item
+    return item
 
 
 class BaseReader:
@@ -375,11 +502,16 @@ class BaseReader:
         return {r: self.blobs[r] for r in rels if self.blobs.get(r) is not None}
 
 
-def _base_facts(reader: BaseReader, head, store) -> dict:
+def _base_texts(reader: BaseReader, rels: list[str]) -> dict:
+    """rel -> (text, raw bytes) of the base versions of the changed ones among ``rels``."""
     texts = {}
-    for p, raw in reader.read(sorted(head)).items():
+    for p, raw in (reader.read(rels) if rels else {}).items():
         try:
             texts[p] = (decode(raw), raw)
         except SourceError:
             continue
-    return {p: f for p, f in store.facts_for(texts).items() if not f.error}
+    return texts
+
+
+def _base_facts(reader: BaseReader, rels: list[str], store) -> dict:
+    return {p: f for p, f in store.facts_for(_base_texts(reader, rels), quick=True).items() if not f.error}

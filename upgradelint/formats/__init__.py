@@ -8,6 +8,8 @@ FORMATS = {"text": "text", "json": "json_", "sarif": "sarif", "github": "github"
            "zuul": "zuul", "rdjson": "rdjson", "codeclimate": "codeclimate"}
 
 
-def render(name: str, result, root: str, color: bool = False) -> str:
+def render(name: str, result, root: str, color: bool = False, verbose: bool = False) -> str:
     mod = importlib.import_module(f"{__name__}.{FORMATS[name]}")
+    if name == "text":
+        return mod.render(result, root=root, color=color, verbose=verbose)
     return mod.render(result, root=root, color=color)

@@ -113,3 +113,21 @@ class Lines:
 
 def count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def fix_variants(f) -> list[tuple[str, tuple, bool]]:
+    """The suggestions a finding's fix becomes, as (description, edits, safe):
+    the fix itself, preceded by its safe part when it also has unsafe edits
+    (so a reviewer can take the bookkeeping without the behaviour change)."""
+    fix = f.fix
+    if fix is None or not fix.edits:
+        return []
+    desc = fix.description or f"Fix {f.code}"
+    if fix.safe:
+        return [(desc, fix.edits, True)]
+    out = []
+    safe = fix.chosen(unsafe=False)
+    if safe:
+        out.append((desc + " (safe part)", safe, True))
+    out.append((desc + " (unsafe: review the behaviour change)", fix.edits, False))
+    return out

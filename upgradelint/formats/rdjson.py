@@ -9,14 +9,15 @@ Use it as ``upgradelint check --format rdjson | reviewdog -f=rdjson -reporter=..
 from the repository root. Lines are 1-based; columns are 1-based and count
 UTF-8 bytes (read from the files under the project root; a file that cannot be
 read counts as ASCII); ``range.end`` is exclusive. Fixes become
-``suggestions``. The top-level severity is the worst one present.
+``suggestions`` when they edit only the diagnostic's file (the safe part when
+only that does). The top-level severity is the worst one present.
 """
 
 from __future__ import annotations
 
 import json
 
-from upgradelint.formats._common import TOOL_NAME, TOOL_URL, Lines, repo_prefix, rule_url
+from upgradelint.formats._common import TOOL_NAME, TOOL_URL, Lines, fix_variants, repo_prefix, rule_url
 
 SEVERITIES = {"error": "ERROR", "warning": "WARNING", "info": "INFO"}
 
@@ -41,10 +42,10 @@ def build(result, root: str = "") -> dict:
             "source": {"name": TOOL_NAME, "url": TOOL_URL},
             "code": {"value": f.code, "url": rule_url(f.code)},
         }
-        if f.fix is not None:
-            x = f.fix
-            d["suggestions"] = [{"range": _range(lines, f.path, x.line, x.column, x.end_line, x.end_column),
-                                 "text": x.text}]
+        local = [edits for _, edits, _ in fix_variants(f) if all(e.path == f.path for e in edits)]
+        if local:  # reviewdog suggestions live in the diagnostic's file
+            d["suggestions"] = [{"range": _range(lines, f.path, e.line, e.column, e.end_line, e.end_column),
+                                 "text": e.text} for e in local[0]]
         diagnostics.append(d)
     present = {f.severity for f in result.findings}
     worst = next((SEVERITIES[s] for s in ("error", "warning", "info") if s in present), "UNKNOWN_SEVERITY")

@@ -7,7 +7,9 @@
 - ``partialFingerprints`` carries only ``upgradelint/v1`` (Finding.fingerprint:
   code, path, symbol, message; never the line). ``primaryLocationLineHash`` is
   left to the upload action, which computes it itself.
-- Fixes become ``fixes[]``; files that could not be checked become
+- Fixes become ``fixes[]`` with one ``artifactChanges`` entry per file the
+  fix edits (its safe part first, as its own fix, when it also has unsafe
+  edits); files that could not be checked become
   ``toolExecutionNotifications``.
 """
 
@@ -64,6 +66,21 @@ def _rule(meta) -> dict:
     }
 
 
+def _fix(prefix: str, desc: str, edits, safe: bool) -> dict:
+    """A SARIF ``fix``: one ``artifactChange`` per file, in the order the files first appear."""
+    by_path: dict[str, list] = {}
+    for e in edits:
+        by_path.setdefault(e.path, []).append({
+            "deletedRegion": _region(e.line, e.column, e.end_line, e.end_column),
+            "insertedContent": {"text": e.text}})
+    return {
+        "description": {"text": desc},
+        "artifactChanges": [{"artifactLocation": {"uri": prefix + path, "uriBaseId": "%SRCROOT%"},
+                             "replacements": reps} for path, reps in by_path.items()],
+        "properties": {"safe": safe},
+    }
+
+
 def build(result, root: str = "") -> dict:
     prefix = repo_prefix(root, result)
     known = _common.rules_meta()
@@ -83,17 +100,9 @@ def build(result, root: str = "") -> dict:
             "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
             "properties": {"symbol": f.symbol},
         }
-        if f.fix is not None:
-            x = f.fix
-            r["fixes"] = [{
-                "description": {"text": x.description or f"Fix {f.code}"},
-                "artifactChanges": [{
-                    "artifactLocation": {"uri": prefix + f.path, "uriBaseId": "%SRCROOT%"},
-                    "replacements": [{"deletedRegion": _region(x.line, x.column, x.end_line, x.end_column),
-                                      "insertedContent": {"text": x.text}}],
-                }],
-                "properties": {"safe": x.safe},
-            }]
+        variants = _common.fix_variants(f)
+        if variants:
+            r["fixes"] = [_fix(prefix, desc, edits, safe) for desc, edits, safe in variants]
         results.append(r)
     invocation = {"executionSuccessful": not (result.errors and result.checked == 0)}
     if result.errors:

@@ -6,8 +6,10 @@ _COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 _BOLD, _RESET = "\033[1m", "\033[0m"
 
 
-def render(result, root: str = "", color: bool = False) -> str:
+def render(result, root: str = "", color: bool = False, verbose: bool = False) -> str:
     lines = []
+    for fam, name, value, why in getattr(result, "conventions", ()):
+        lines.append(f"convention {fam}.{name} = {value}: {why}")
     for e in result.errors:
         where = f"{e.path}: " if e.path else ""
         lines.append(f"{where}error: {e.message}")
@@ -17,7 +19,10 @@ def render(result, root: str = "", color: bool = False) -> str:
             code = f"{code} [info]"
         if color:
             code = f"{_COLORS.get(f.severity, '')}{_BOLD}{code}{_RESET}"
-        lines.append(f"{f.path}:{f.line}:{f.column + 1}: {code} {f.message}")
+        line = f"{f.path}:{f.line}:{f.column + 1}: {code} {f.message}"
+        if verbose and f.accepted:
+            line += f" (accepted: {f.accepted})"
+        lines.append(line)
     failing = sum(1 for f in result.findings if f.failing)
     notes = len(result.findings) - failing
     if result.findings or result.errors:

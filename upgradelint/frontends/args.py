@@ -41,6 +41,11 @@ def add_run(p) -> None:
     p.add_argument("--no-cache", action="store_true", help="do not read or write the fact cache")
     p.add_argument("--disable-noqa", action="store_true", help="report findings even where suppressed")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help="say why each accepted finding is only a note (e.g. a released migration)")
+    p.add_argument("--show-conventions", action="store_true",
+                   help="print the project conventions detected (RPC caps, guard placement, backport style, "
+                        "contract contexts, released history), which decide how loud the rules are")
     p.add_argument("--no-baseline", action="store_true",
                    help="report the findings recorded in the baseline file too")
 
@@ -53,4 +58,5 @@ def options(args, **kw):
                           config_file=args.config, jobs=getattr(args, "jobs", None),
                           use_cache=not getattr(args, "no_cache", False),
                           disable_noqa=getattr(args, "disable_noqa", False),
-                          **{"baseline": not getattr(args, "no_baseline", False), **kw})
+                          **{"baseline": not getattr(args, "no_baseline", False),
+                             "conventions": getattr(args, "show_conventions", False), **kw})

@@ -54,6 +54,10 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     fp.add_argument("--no-cache", action="store_true", help="do not read or write the fact cache")
     d = sub.add_parser("demo", help="build a small Nova-like project, break it, and check it")
     d.add_argument("--keep", metavar="DIR", help="build the demo in DIR and keep it")
+    rep = sub.add_parser("report", help="the upgrade-impact report of a release: what changed between two refs")
+    from upgradelint.frontends.report import add_arguments as report_arguments
+
+    report_arguments(rep)
     r = sub.add_parser("review", help="check the change and post findings as Gerrit or GitHub line comments")
     if argv is None or "review" in argv:  # the HTTP machinery is imported only when it is used
         from upgradelint.frontends.review import add_arguments as review_arguments
@@ -80,12 +84,16 @@ def main(argv: list[str] | None = None) -> int:
             return _rules()
         if args.command == "explain":
             return _explain(args.code)
+        if args.command == "report":
+            from upgradelint.frontends.report import run as report
+
+            return report(args)
         if args.command == "review":
             from upgradelint.frontends.review import run as review
 
             return review(args)
         if args.command == "fingerprint":
-            from upgradelint.families.objects.fingerprint import cli
+            from upgradelint.frontends.fingerprint import cli
 
             return cli(args.root, args.format, tuple(args.source_path), use_cache=not args.no_cache)
         if args.command == "demo":
@@ -118,7 +126,9 @@ def _check(args) -> int:
         sys.stdout.write(gerrit.render(result, root=root, robot_comments=True,
                                        robot_run_id=os.environ.get("UPGRADELINT_RUN_ID")))
     else:
-        sys.stdout.write(render(args.format, result, root=root, color=color))
+        sys.stdout.write(render(args.format, result, root=root, color=color, verbose=args.verbose))
+    for note in result.notes:
+        print(f"upgradelint: {note}", file=sys.stderr)
     if args.format != "text":
         for e in result.errors:
             print(f"upgradelint: {e.path}: {e.message}", file=sys.stderr)
@@ -138,17 +148,25 @@ def _fix(args) -> int:
     report = fix.apply(root, result.findings, unsafe=args.unsafe_fixes, dry_run=args.diff)
     for rel, reason in report.skipped:
         print(f"upgradelint: {rel}: not fixed: {reason}", file=sys.stderr)
+    for rel, note in report.notes:
+        print(f"upgradelint: {rel}: {note}", file=sys.stderr)
+    if report.conflicts:
+        print(f"upgradelint: {_plural(report.conflicts, 'fix')} overlapping another left for the next run",
+              file=sys.stderr)
     if args.diff:
         sys.stdout.write("".join(report.diffs))
         return EXIT_FINDINGS if report.fixed else EXIT_CLEAN
-    n = sum(report.fixed.values())
-    if n:
-        print(f"Fixed {n} finding{'s' if n != 1 else ''} in {len(report.fixed)} file{'s' if len(report.fixed) != 1 else ''}.")
+    if report.fixed:
+        print(f"Fixed {_plural(report.findings, 'finding')} in {_plural(len(report.fixed), 'file')}.")
         result = engine.check(opts)
     remaining = render("text", result, root=root)
     if remaining:
         sys.stdout.write(remaining)
     return result.exit_code
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else ('es' if word.endswith('x') else 's')}"
 
 
 def _baseline(args) -> int:

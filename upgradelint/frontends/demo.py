@@ -1,5 +1,6 @@
 """``upgradelint demo``: a small Nova-like project in a temporary git repo, one
-commit that breaks one contract of each family, and ``check --base HEAD~1``."""
+commit that breaks one contract of each family, ``check --base HEAD~1``, then
+``fix --diff``, ``fix --unsafe-fixes`` and ``check`` again."""
 
 from __future__ import annotations
 
@@ -29,8 +30,39 @@ def build(dest: str) -> None:
     _git(dest, "commit", "-q", "-m", "Add trigger_crash_dump, Instance.locked_by; drop instances.cleaned")
 
 
-def run(keep: str | None = None) -> int:
+def _check(where: str):
     from upgradelint import engine
+
+    return engine.check(engine.Options(root=where, paths=[where], base="HEAD~1", use_cache=False, jobs=1))
+
+
+def _fix(where: str) -> bool:
+    """``fix --diff``, ``fix --unsafe-fixes``, then ``check``: only the
+    migration is left (fix never rewrites one; its message gives the plan)."""
+    from upgradelint.engine import fix
+    from upgradelint.formats import render
+
+    print("\nupgradelint fix writes the bookkeeping a reviewer would ask for. Preview the safe fixes:\n")
+    print("$ upgradelint fix --base HEAD~1 --diff")
+    report = fix.apply(where, _check(where).findings, dry_run=True)
+    sys.stdout.write("".join(report.diffs))
+    print("\nApply them, and the unsafe ones too (the backport branch changes what old services receive):\n")
+    print("$ upgradelint fix --base HEAD~1 --unsafe-fixes")
+    report = fix.apply(where, _check(where).findings, unsafe=True)
+    print(f"Fixed {report.findings} findings in {len(report.fixed)} files.")
+    print("\n$ upgradelint check --base HEAD~1")
+    result = _check(where)
+    sys.stdout.write(render("text", result, root=where))
+    left = sorted({f.code for f in result.findings if f.failing and not f.code.startswith("UPG3")})
+    if left or report.skipped:
+        print(f"\nupgradelint demo: {', '.join(left) or report.skipped} left after fix; the demo is broken",
+              file=sys.stderr)
+        return False
+    print("\nOnly the migration is left: fix never rewrites one; the message gives the expand/contract plan.")
+    return True
+
+
+def run(keep: str | None = None) -> int:
     from upgradelint.formats import render
 
     if shutil.which("git") is None:
@@ -52,7 +84,7 @@ def run(keep: str | None = None) -> int:
         print("  commit 1: an RPC client and manager, a versioned object, two migrations")
         print("  commit 2: a new RPC method, a new object field, a migration that drops a column\n")
         print("$ upgradelint check --base HEAD~1")
-        result = engine.check(engine.Options(root=where, paths=[where], base="HEAD~1", use_cache=False, jobs=1))
+        result = _check(where)
         sys.stdout.write(render("text", result, root=where))
         found = {f.code for f in result.findings}
         missing = [c for c in EXPECTED if c not in found]
@@ -61,6 +93,8 @@ def run(keep: str | None = None) -> int:
                   file=sys.stderr)
             return 1
         print("\nEach line names the broken contract and the fix; `upgradelint explain CODE` tells the story.")
+        if not _fix(where):
+            return 1
         if keep:
             print(f"The project is kept in {where}: try `cd {where} && upgradelint check --base HEAD~1`.")
         return 0

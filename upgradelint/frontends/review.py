@@ -15,8 +15,10 @@ comments on the change under review, on Gerrit or on a GitHub pull request.
   ``event: COMMENT``, token from ``GITHUB_TOKEN``, API base from
   ``--github-api`` or ``GITHUB_API_URL`` (GitHub Enterprise). GitHub only
   accepts line comments inside the diff, so a finding whose lines the change
-  did not touch goes into the review body instead of a line comment. A safe
-  one-line fix on a commented line comes as a ```suggestion``` block.
+  did not touch goes into the review body instead of a line comment. A fix
+  that edits only the finding's file, in one block of lines the change
+  touched, comes as a ```suggestion``` block on those lines (a multi-line
+  comment when it spans several; an unsafe fix says so).
 - No duplicates: the comments already on the change are read back first
   (Gerrit ``GET .../revisions/{rev}/comments``; GitHub ``GET .../pulls/{n}/comments``
   and ``.../reviews``), and findings already there are skipped. Gerrit matches
@@ -33,6 +35,7 @@ comments on the change under review, on Gerrit or on a GitHub pull request.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
 import re
@@ -326,17 +329,61 @@ def _github_body(f, suggestion: str = "") -> str:
     return f"**{f.code}** {f.message}{suggestion}\n\n[{f.code}]({rule_url(f.code)}) {_marker(f)}"
 
 
-def _suggestion(root: str, path: str, f, line: int) -> str:
-    """A GitHub suggestion block for a one-line fix on the commented line."""
-    x = f.fix
-    if x is None or not x.safe or x.line != x.end_line or x.line != line:
-        return ""
+def _hunk(edits) -> tuple[int, int] | None:
+    """(first, last) line a set of edits in one file rewrites, when they form
+    one block of adjacent lines; else None. An insertion at the start of a line
+    rewrites that line; an edit ending at column 0 ends on the line before."""
+    ranges = []
+    for e in sorted(edits, key=lambda e: (e.line, e.column)):
+        last = e.end_line - 1 if e.end_column == 0 and e.end_line > e.line else e.end_line
+        ranges.append((e.line, max(last, e.line)))
+    first, last = ranges[0]
+    for a, b in ranges[1:]:
+        if a > last + 1:
+            return None
+        last = max(last, b)
+    return first, last
+
+
+def suggestion(root: str, path: str, f, changed) -> tuple[int, int, str] | None:
+    """A GitHub suggestion for the finding's fix: (first line, last line,
+    block), where the fix (else its safe part) edits only this file, in one
+    block of lines the pull request changed (``changed``: a set of line numbers,
+    None for a new file). Unsafe fixes say so."""
+    from upgradelint.engine.fix import new_text
+    from upgradelint.formats._common import fix_variants
+
+    for desc, edits, safe in sorted(fix_variants(f), key=lambda v: v[2]):  # the whole fix first
+        if not all(e.path == f.path for e in edits):
+            continue
+        hunk = _hunk(edits)
+        if hunk is None or (changed is not None and not all(n in changed for n in range(hunk[0], hunk[1] + 1))):
+            continue
+        lines = _file_lines(root, path)
+        if lines is None or hunk[1] > len(lines):
+            return None
+        old = "".join(lines[hunk[0] - 1:hunk[1]])
+        if not old.endswith(("\n", "\r")):
+            old += "\n"
+        shifted = [dataclasses.replace(e, line=e.line - hunk[0] + 1, end_line=e.end_line - hunk[0] + 1)
+                   for e in edits]
+        text, n = new_text(old, shifted)
+        if n != len(set(edits)):
+            return None
+        body = "\n".join(ln.rstrip("\r\n") for ln in text.splitlines(True))
+        note = "" if safe else "\n\nThis fix changes behaviour (unsafe): review it before committing it."
+        return hunk[0], hunk[1], f"{note}\n\n```suggestion\n{body}\n```"
+    return None
+
+
+def _file_lines(root: str, path: str) -> list[str] | None:
+    from upgradelint.core.source import LINE_RE
+
     try:
         with open(os.path.join(root, path), encoding="utf-8", newline="") as fh:
-            text = fh.read().splitlines()[line - 1]
-    except (OSError, IndexError, UnicodeDecodeError):
-        return ""
-    return f"\n\n```suggestion\n{text[:x.column]}{x.text}{text[x.end_column:]}\n```"
+            return LINE_RE.findall(fh.read())
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _anchor(diff, path: str, f) -> int | None:
@@ -379,12 +426,11 @@ def _github(args, findings, prefix: str, diff, root: str) -> None:
         return
     comments, outside = [], []
     for f in new:
-        line = _anchor(diff, f.path, f)
-        if line is None:
+        comment = _line_comment(diff, root, prefix, f)
+        if comment is None:
             outside.append(f)
         else:
-            comments.append({"path": prefix + f.path, "line": line, "side": "RIGHT",
-                             "body": _github_body(f, _suggestion(root, f.path, f, line))})
+            comments.append(comment)
     body = summary(new)
     if outside:
         body += "\n\nOn lines this pull request did not change:\n" + "\n".join(
@@ -400,6 +446,26 @@ def _github(args, findings, prefix: str, diff, root: str) -> None:
     print(f"upgradelint: posted a review on {where} with {_n(len(comments), 'line comment')}"
           + (f" and {len(outside)} more in its body" if outside else "")
           + (f" ({skipped} already there)." if skipped else "."))
+
+
+def _line_comment(diff, root: str, prefix: str, f) -> dict | None:
+    """A review comment on the lines the fix suggests to rewrite, else on the
+    first line of the finding the change touched; None: outside the diff."""
+    ch = diff.changes.get(f.path)
+    if ch is None or ch.status == "D":
+        return None
+    sug = suggestion(root, f.path, f, ch.lines)
+    if sug is not None:
+        first, last, block = sug
+        c = {"path": prefix + f.path}
+        if first != last:
+            c.update(start_line=first, start_side="RIGHT")
+        c.update(line=last, side="RIGHT", body=_github_body(f, block))
+        return c
+    line = _anchor(diff, f.path, f)
+    if line is None:
+        return None
+    return {"path": prefix + f.path, "line": line, "side": "RIGHT", "body": _github_body(f)}
 
 
 def _pages(client: Client, url: str):

@@ -49,11 +49,11 @@ def _type(dtype):
 
 
 def _column_def(cdef):
-    """(name, type, nullable or None, has_default)."""
+    """(name, type, nullable or None, has_default, generated)."""
     from sqlglot import exp
 
     nullable = None
-    has_default = False
+    has_default = generated = False
     for c in cdef.args.get("constraints") or ():
         kind = c.args.get("kind")
         if isinstance(kind, exp.NotNullColumnConstraint):
@@ -62,7 +62,36 @@ def _column_def(cdef):
             has_default = True
         elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
             nullable = False if nullable is None else nullable
-    return _name(cdef.this), _type(cdef.args.get("kind")), nullable, has_default
+        elif isinstance(kind, exp.ComputedColumnConstraint):
+            generated = True
+    return _name(cdef.this), _type(cdef.args.get("kind")), nullable, has_default, generated
+
+
+def _create_table(stmt) -> SqlOp:
+    """``CREATE TABLE [IF NOT EXISTS] t (...)`` or ``CREATE TABLE t AS SELECT ...``."""
+    from sqlglot import exp
+
+    target = stmt.this
+    cols, types, nulls, pk = [], [], [], set()
+    if isinstance(target, exp.Schema):
+        for e in target.expressions:
+            if isinstance(e, exp.ColumnDef):
+                name, typ, nullable, _, _ = _column_def(e)
+                cols.append(name)
+                types.append((name, typ))
+                nulls.append((name, True if nullable is None else nullable))
+            elif isinstance(e, exp.PrimaryKey):
+                pk.update(_name(x) for x in e.expressions)
+        target = target.this
+    table = _name(target)
+    detail = [("columns", tuple(cols)), ("coltypes", tuple(types)),
+              ("colnulls", tuple((c, False if c in pk else n) for c, n in nulls))]
+    for prop in (stmt.args.get("properties").expressions if stmt.args.get("properties") else ()):
+        if isinstance(prop, exp.CharacterSetProperty):
+            detail.append(("charset", str(prop.this.name if hasattr(prop.this, "name") else prop.this).lower()))
+    if stmt.args.get("expression") is not None:
+        detail.append(("as_select", True))
+    return ("create_table", table, (table,), tuple(detail))
 
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*|`[^`]*`")
@@ -70,6 +99,16 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*|`[^`]*`")
 
 def _words(text: str) -> list[str]:
     return [w.strip("`") for w in _WORD.findall(text)]
+
+
+def _convert_charset(upper: list[str], words: list[str]) -> str | None:
+    """The charset of ``CONVERT TO CHARACTER SET utf8mb4`` / ``CONVERT TO CHARSET utf8``."""
+    for i, w in enumerate(upper):
+        if w == "CONVERT" and upper[i + 1:i + 2] == ["TO"]:
+            j = i + 4 if upper[i + 2:i + 4] == ["CHARACTER", "SET"] else i + 3
+            if j < len(words) and UNKNOWN_NAME not in words[j].lower():
+                return words[j].lower()
+    return None
 
 
 def _command(cmd) -> list[SqlOp]:
@@ -100,7 +139,11 @@ def _command(cmd) -> list[SqlOp]:
         table = nm(1)
         text = " ".join(upper[2:])
         if "CONVERT TO CHARACTER SET" in text or "CONVERT TO CHARSET" in text:
-            out.append(("rebuild_table", table, (table,), (("how", "CONVERT TO CHARACTER SET"),)))
+            detail = (("how", "CONVERT TO CHARACTER SET"),)
+            charset = _convert_charset(upper, words)
+            if charset:
+                detail += (("charset", charset),)
+            out.append(("rebuild_table", table, (table,), detail))
         for kw in ("ENGINE", "ROW_FORMAT"):
             if kw in upper[2:]:
                 out.append(("rebuild_table", table, (table,), (("how", kw),)))
@@ -158,7 +201,7 @@ def _alter(stmt) -> list[SqlOp]:
             out.append(("rename_column", table, (table, _name(act.this), _name(act.args.get("to"))), ()))
         elif isinstance(act, exp.ModifyColumn):
             cdef = act.this
-            name, typ, nullable, has_default = _column_def(cdef)
+            name, typ, nullable, has_default, _ = _column_def(cdef)
             old = _name(act.args.get("rename_from"))
             if old and name and old != name:
                 out.append(("rename_column", table, (table, old, name), ()))
@@ -174,9 +217,9 @@ def _alter(stmt) -> list[SqlOp]:
             if detail:
                 out.append(("alter_column", table, (table, col), tuple(detail)))
         elif isinstance(act, exp.ColumnDef):
-            name, typ, nullable, has_default = _column_def(act)
-            out.append(("add_column", table, (table, name),
-                        (("column", name), ("nullable", nullable), ("server_default", has_default))))
+            name, typ, nullable, has_default, generated = _column_def(act)
+            detail = (("column", name), ("nullable", nullable), ("server_default", has_default), ("type_", typ))
+            out.append(("add_column", table, (table, name), detail + ((("generated", True),) if generated else ())))
         elif isinstance(act, exp.AddConstraint):
             for e in act.expressions:
                 if isinstance(e, exp.PrimaryKey):
@@ -209,6 +252,8 @@ def analyse(text: str) -> list[SqlOp]:
                 out.extend(_command(stmt))
             elif isinstance(stmt, exp.Alter):
                 out.extend(_alter(stmt))
+            elif isinstance(stmt, exp.Create) and (stmt.args.get("kind") or "").upper() == "TABLE":
+                out.append(_create_table(stmt))
             elif isinstance(stmt, exp.Drop):
                 kind = (stmt.args.get("kind") or "").upper()
                 for t in stmt.args.get("tables") or ():

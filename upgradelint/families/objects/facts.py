@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from upgradelint.core.lazy import cst
 
+from upgradelint.core import versions
 from upgradelint.core.model import Span
 from upgradelint.core.paths import is_test_path
-from upgradelint.core.cst.walk import fast_visit
+from upgradelint.core.cst.walk import fast_visit, preorder
 from upgradelint.core.cst.static import call_name, dotted, evaluate, normalized_code
 from upgradelint.families.objects.summary import RECORD_TABLES, ObjectsExtra, Record, summarize
 
@@ -96,7 +97,8 @@ def extract(parsed, facts) -> None:
         records = _records(parsed)
         if records:
             # the summary too: a test may register its own object (ironic's MyObj)
-            facts.extra["objects"] = ObjectsExtra(summary=summarize(relpath, parsed.module), records=records)
+            facts.extra["objects"] = ObjectsExtra(summary=summarize(relpath, parsed.module), records=records,
+                                                  extra_data=_extra_data(parsed.module))
         return
     extra = _extra(parsed, with_lines=True)
     if extra is not None:
@@ -184,6 +186,43 @@ def _records(parsed) -> tuple:
     return tuple(out)
 
 
+def _extra_data(module) -> tuple:
+    """((table, payload base class), ...): each ``checker.test_hashes(table,
+    extra_data_func=f)`` of the file whose ``f``, a function of the file, adds
+    the class's ``SCHEMA`` (nova's notification test: ``notification_object_data``
+    and ``NotificationPayloadBase``). A ``get_hashes(extra_data_func=f)`` on a
+    test's own class (masakari) records nothing, so it does not count."""
+    funcs = {s.name.value: s for s in module.body if isinstance(s, cst.FunctionDef)}
+    out = []
+    for node in preorder(module):
+        if not isinstance(node, cst.Call) or not (call_name(node) or "").endswith(".test_hashes"):
+            continue
+        table = node.args[0].value if node.args and node.args[0].keyword is None else None
+        func = next((a.value for a in node.args if a.keyword is not None and a.keyword.value == "extra_data_func"),
+                    None)
+        if not isinstance(table, cst.Name) or not isinstance(func, cst.Name) or func.value not in funcs:
+            continue
+        base = _schema_base(funcs[func.value])
+        if base is not None:
+            out.append((table.value, base))
+    return tuple(out)
+
+
+def _schema_base(fn) -> str | None:
+    """The class whose subclasses an extra_data_func hashes with their SCHEMA
+    (``issubclass(obj_class, X.NotificationPayloadBase)``), None when the
+    function does not read SCHEMA."""
+    reads_schema, base = False, None
+    for node in preorder(fn.body):
+        if isinstance(node, cst.Attribute) and node.attr.value == "SCHEMA":
+            reads_schema = True
+        elif isinstance(node, cst.Call) and call_name(node) == "issubclass" and len(node.args) == 2:
+            base = (dotted(node.args[1].value) or "").rsplit(".", 1)[-1] or None
+    if not reads_schema:
+        return None
+    return base or "NotificationPayloadBase"
+
+
 def _extra(parsed, with_lines: bool):
     module = parsed.module
 
@@ -192,30 +231,78 @@ def _extra(parsed, with_lines: bool):
         return parsed.span(node).line if with_lines else 0
 
     summary = summarize(parsed.relpath, module, line_of)
-    history, guards = {}, {}
+    history, notes, guards, pins = {}, {}, {}, {}
     for cls in module.body:
         if not isinstance(cls, cst.ClassDef) or not isinstance(cls.body, cst.IndentedBlock):
             continue
-        versions = []
-        has_version = False
+        entries = _history_entries(cls)
+        if entries:
+            history[cls.name.value] = tuple(v for v, _ in entries)
+            notes[cls.name.value] = entries
         for stmt in cls.body.body:
-            for line in getattr(stmt, "leading_lines", ()):
-                if line.comment is not None:
-                    m = _HISTORY_RE.match(line.comment.value)
-                    if m:
-                        versions.append(m.group(1))
-            if isinstance(stmt, cst.SimpleStatementLine) and any(
-                    isinstance(s, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == "VERSION"
-                                                      for t in s.targets) for s in stmt.body):
-                has_version = True
-                break
-        if has_version and versions:
-            history[cls.name.value] = tuple(versions)
-        for stmt in cls.body.body:
-            if isinstance(stmt, cst.FunctionDef) and stmt.name.value in ("obj_make_compatible",
-                                                                         "_obj_make_compatible"):
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value in BACKPORTS:
                 guards[cls.name.value] = _guards(parsed, stmt, with_lines)
-    return ObjectsExtra(summary=summary, history=history, guards=guards)
+                found = _pins(parsed, stmt)
+                if found:
+                    pins[cls.name.value] = found
+    return ObjectsExtra(summary=summary, history=history, guards=guards, notes=notes, pins=pins)
+
+
+BACKPORTS = ("obj_make_compatible", "_obj_make_compatible")
+
+
+def _history_entries(cls) -> tuple:
+    """(('X.Y', text), ...) of the ``# Version X.Y: text`` comments above the
+    class's VERSION; an entry goes on over the comment lines that follow it
+    indented (``#     of status field``) or in lower case. () without VERSION."""
+    entries: list = []
+    for stmt in cls.body.body:
+        follows = False
+        for line in getattr(stmt, "leading_lines", ()):
+            text = line.comment.value if line.comment is not None else None
+            m = _HISTORY_RE.match(text) if text else None
+            if m:
+                entries.append([m.group(1), text[m.end():].strip()])
+                follows = True
+            elif text and follows and _CONTINUED_RE.match(text):
+                entries[-1][1] += " " + text.lstrip("#").strip()
+            else:
+                follows = False
+        if isinstance(stmt, cst.SimpleStatementLine) and any(
+                isinstance(s, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == "VERSION"
+                                                  for t in s.targets) for s in stmt.body):
+            return tuple((v, text) for v, text in entries)
+    return ()
+
+
+_CONTINUED_RE = re.compile(r"^#(?:\s{2,}\S|\s*[a-z(])")
+
+
+def _pins(parsed, fn) -> tuple:
+    """The literal versions a backport hands to a child object: a call's
+    ``target_version='1.10'``, or a literal version as the second argument of
+    ``obj_make_compatible``/``_obj_make_obj_compatible`` or the first of
+    ``obj_to_primitive``. ((version, call code, line, column), ...)."""
+    out = []
+    for node in preorder(fn.body):
+        if not isinstance(node, cst.Call):
+            continue
+        name = (call_name(node) or "").rsplit(".", 1)[-1]
+        positional = [a.value for a in node.args if a.keyword is None and a.star == ""]
+        literal = [a.value for a in node.args if a.keyword is not None and a.keyword.value == "target_version"]
+        if name in ("obj_make_compatible", "_obj_make_obj_compatible") and len(positional) >= 2:
+            literal.append(positional[1])
+        elif name == "obj_to_primitive" and positional:
+            literal.append(positional[0])
+        for arg in literal:
+            v = evaluate(arg)
+            if isinstance(v, str) and _VERSION_RE.match(v):
+                s = parsed.span(node)
+                out.append((v, normalized_code(parsed.module, node), s.line, s.column))
+    return tuple(out)
+
+
+_VERSION_RE = re.compile(r"^\d+\.\d+$")
 
 
 @functools.lru_cache(maxsize=None)
@@ -278,8 +365,22 @@ def _version_test(test):
             v = evaluate(comp.comparator)
             if isinstance(v, tuple) and len(v) >= 2 and all(isinstance(x, int) for x in v):
                 return v[:2] if isinstance(comp.operator, cst.LessThan) else (v[0], v[1] + 1)
-            if isinstance(v, str) and re.match(r"^\d+\.\d+$", v):
-                return tuple(int(x) for x in v.split("."))
+            if isinstance(v, str) and _VERSION_RE.match(v):
+                return versions.parse(v)
+            v = _parsed_literal(comp.comparator)
+            if v is not None:
+                return v if isinstance(comp.operator, cst.LessThan) else (v[0], v[1] + 1)
+    return None
+
+
+def _parsed_literal(node):
+    """(M, N) of a version literal handed to a parser: ironic's
+    ``SemanticVersion.parse('1.2')``, ``convert_version_to_tuple('1.2')``."""
+    if not isinstance(node, cst.Call) or len(node.args) != 1 or node.args[0].keyword is not None:
+        return None
+    v = evaluate(node.args[0].value)
+    if isinstance(v, str) and _VERSION_RE.match(v):
+        return versions.parse(v)[:2]
     return None
 
 

@@ -2,12 +2,13 @@
 
 ``ObjectVersionChecker.get_hashes()`` hashes, per registered object,
 ``repr((sorted(fields.items()), sorted(remotable specs)[, OrderedDict(child_versions)]) + extra)``.
-This module rebuilds that repr without importing anything: a small evaluator
-over module summaries (upgradelint.families.objects.summary) resolves field classes,
-``AUTO_TYPE``, enum ``valid_values`` (across modules), bases in C3 order and
-remotable signatures. Library modules come from their source when it can be
-located without importing (``importlib.util.find_spec`` on the top-level
-package, or ``source_paths``), else from the built-in models in
+This module rebuilds that repr without importing anything, over the values the
+evaluator of upgradelint.families.objects.world computes from module summaries
+(field classes, ``AUTO_TYPE``, enum ``valid_values``, bases in C3 order) and
+the remotable signatures. Modules the facts do not cover are read through the
+engine's reader (upgradelint.families.objects.sources): library modules from
+their source when the engine can locate it without importing (installed
+packages, ``--source-path``), else from the built-in models in
 upgradelint.families.objects.stubs. What cannot be resolved raises ``Unresolved`` with
 the reason; it is never guessed."""
 
@@ -15,70 +16,17 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import os
 from collections import namedtuple
 from dataclasses import dataclass
 
-from upgradelint.families.objects.summary import ClassSummary, Method, ModuleSummary, summarize
+from upgradelint.core import versions
+from upgradelint.families.objects.sources import ModuleSources
+from upgradelint.families.objects.summary import ClassSummary, Method
+from upgradelint.families.objects.world import (
+    BUILTIN_TYPES, OVO, ClassRef, Inst, Opaque, Scope, Unresolved, World, merged_fields, plain,
+)
 
 ArgSpec = namedtuple("ArgSpec", ("args", "varargs", "keywords", "defaults"))
-OVO = "oslo_versionedobjects"
-# modules whose classes may sit in an object's MRO without being read: they
-# define no fields and no remotable methods
-SAFE_OPAQUE = ("abc", "typing", "collections", "builtins", "enum", "six", "functools")
-
-
-class Unresolved(Exception):
-    """The value cannot be known statically; the message says why."""
-
-
-@dataclass(frozen=True)
-class ClassRef:
-    module: str
-    name: str
-
-    def __repr__(self):
-        return f"<class '{self.module}.{self.name}'>"
-
-    __str__ = __repr__
-
-
-@dataclass(frozen=True)
-class Opaque:
-    """Something from a module we cannot read."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class ModuleRef:
-    module: str
-
-
-@dataclass(frozen=True)
-class FuncRef:
-    module: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Builtin:
-    name: str
-
-
-class _Bases(tuple):
-    """The bases a with_metaclass() call stands for."""
-
-
-class Poison:
-    def __init__(self, reason):
-        self.reason = reason
-
-
-class Inst:
-    def __init__(self, cls):
-        self.cls = cls
-        self.attrs = {}
 
 
 class R:
@@ -89,660 +37,6 @@ class R:
 
     def __repr__(self):
         return self.text
-
-
-_BUILTIN_TYPES = {"str": str, "int": int, "bool": bool, "float": float, "dict": dict, "list": list,
-                  "tuple": tuple, "set": set, "bytes": bytes, "object": object, "frozenset": frozenset}
-_BUILTINS = set(_BUILTIN_TYPES) | {"sorted", "len", "super", "min", "max", "reversed", "range"}
-
-
-@dataclass
-class Scope:
-    module: str
-    cls: ClassRef | None = None
-    locals: dict | None = None
-
-
-class World:
-    """All modules a fingerprint may need: the project's (from facts), then
-    files under ``root``, then ``source_paths``, then installed sources found
-    with find_spec (without importing), then the built-in stubs."""
-
-    def __init__(self, summaries: dict[str, ModuleSummary], root: str | None = None,
-                 source_paths: tuple[str, ...] = (), use_installed: bool = True):
-        self.mods = dict(summaries)
-        self.root = root
-        self.source_paths = tuple(source_paths)
-        self.use_installed = use_installed
-        self._missing: set[str] = set()
-        self._gcache: dict = {}
-        self._ccache: dict = {}
-        self._mro: dict = {}
-        self._busy: set = set()
-        # relpath -> text | False (absent) | None (read the disk): the base tree in diff mode
-        self.overlay = None
-        self.trace: list | None = None  # when a list: every class and module read, in order
-
-    # -- modules ---------------------------------------------------------
-    def module(self, name: str) -> ModuleSummary | None:
-        if name in self.mods:
-            return self.mods[name]
-        if name in self._missing or not name:
-            return None
-        summary = self._load(name)
-        if summary is None:
-            self._missing.add(name)
-        else:
-            self.mods[name] = summary
-        return summary
-
-    def _load(self, name: str) -> ModuleSummary | None:
-        rel = name.replace(".", "/")
-        from upgradelint.families.objects.stubs import STUBS
-
-        # The stubs model exactly what the hash sees of oslo.versionedobjects and
-        # cursive; their real sources (installed, or on a source path) use
-        # constructs the evaluator leaves unresolved. The project's own copy wins.
-        roots = ([self.root] if self.root else []) + ([] if name in STUBS else list(self.source_paths))
-        for r in roots:
-            for cand in (rel + ".py", rel + "/__init__.py"):
-                if r == self.root and self.overlay is not None:
-                    text = self.overlay(cand)
-                    if text is False:
-                        continue
-                    if text is not None:
-                        return _parse_text(text, cand, name)
-                path = os.path.join(r, cand)
-                if os.path.isfile(path):
-                    return _parse_file(path, cand, name)
-        if self.use_installed and name not in STUBS:
-            path = _installed_source(name)
-            if path:
-                return _parse_file(path, path, name)
-        if name in STUBS:
-            return _parse_text(STUBS[name], name.replace(".", "/") + ".py", name)
-        return None
-
-    # -- names -----------------------------------------------------------
-    def global_(self, mod: str, name: str):
-        key = (mod, name)
-        if self.trace is not None:
-            self.trace.append(ModuleRef(mod))
-        if key in self._gcache:
-            v = self._gcache[key]
-            if isinstance(v, Unresolved):
-                raise v
-            return v
-        if key in self._busy:
-            raise Unresolved(f"{mod}.{name} refers to itself")
-        self._busy.add(key)
-        try:
-            v = self._global(mod, name)
-        except Unresolved as exc:
-            self._gcache[key] = exc
-            raise
-        finally:
-            self._busy.discard(key)
-        self._gcache[key] = v
-        return v
-
-    def _global(self, mod: str, name: str):
-        summary = self.module(mod)
-        if summary is None:
-            return Opaque(f"{mod}.{name}")
-        entry = summary.names.get(name)
-        if entry is None:
-            sub = self.module(f"{mod}.{name}")
-            if sub is not None:
-                return ModuleRef(sub.module)
-            if name in _BUILTINS:
-                return Builtin(name)
-            raise Unresolved(f"{mod} has no name {name!r}")
-        kind, value = entry
-        if kind == "import":
-            return self.import_target(value)
-        if kind == "class":
-            return ClassRef(mod, name)
-        if kind == "func":
-            return FuncRef(mod, name)
-        return self.eval(value, Scope(mod))
-
-    def import_target(self, target: str):
-        if self.module(target) is not None:
-            return ModuleRef(target)
-        if "." in target:
-            parent, attr = target.rsplit(".", 1)
-            if self.module(parent) is not None:
-                return self.global_(parent, attr)
-        return Opaque(target)
-
-    def lookup(self, name: str, scope: Scope):
-        if scope.locals is not None and name in scope.locals:
-            return scope.locals[name]
-        if scope.cls is not None and scope.locals is None:
-            cs = self.class_summary(scope.cls)
-            # ``fields = {'a': fields.X()}``: the right side sees the module's name
-            if cs is not None and name in cs.names and (scope.cls, name) not in self._busy:
-                return self.class_own(scope.cls, name)
-        return self.global_(scope.module, name)
-
-    # -- classes ---------------------------------------------------------
-    def class_summary(self, ref) -> ClassSummary | None:
-        if not isinstance(ref, ClassRef):
-            return None
-        m = self.module(ref.module)
-        if m is None:
-            return None
-        entry = m.names.get(ref.name)
-        return entry[1] if entry and entry[0] == "class" else None
-
-    def bases(self, ref: ClassRef) -> list:
-        cs = self.class_summary(ref)
-        out = []
-        for b in cs.bases:
-            v = self.eval(b, Scope(ref.module))
-            if isinstance(v, Builtin) and v.name == "object":
-                continue
-            if isinstance(v, (ClassRef, Opaque)):
-                out.append(v)
-            elif isinstance(v, _Bases) and all(isinstance(x, (ClassRef, Opaque)) for x in v):
-                out.extend(v)
-            elif isinstance(v, ModuleRef):
-                raise Unresolved(f"base {v.module} of {ref.name} is a module")
-            else:
-                raise Unresolved(f"cannot resolve a base of {ref.name}")
-        return out
-
-    def mro(self, ref) -> list:
-        if isinstance(ref, Opaque):
-            return [ref]
-        if ref in self._mro:
-            v = self._mro[ref]
-            if isinstance(v, Unresolved):
-                raise v
-            return v
-        if ref in self._busy:
-            raise Unresolved(f"{ref.name} inherits from itself")
-        self._busy.add(ref)
-        try:
-            seqs = [self.mro(b) for b in self.bases(ref)]
-            seqs.append(self.bases(ref))
-            out = [ref] + _c3(seqs, ref.name)
-        except Unresolved as exc:
-            self._mro[ref] = exc
-            raise
-        finally:
-            self._busy.discard(ref)
-        self._mro[ref] = out
-        return out
-
-    def issub(self, ref, module: str, name: str) -> bool:
-        try:
-            return any(isinstance(c, ClassRef) and c.name == name and c.module.startswith(module)
-                       for c in self.mro(ref))
-        except Unresolved:
-            return False
-
-    def class_own(self, ref: ClassRef, name: str):
-        key = (ref, name)
-        if self.trace is not None:
-            self.trace.append(ref)
-        if key in self._ccache:
-            v = self._ccache[key]
-            if isinstance(v, Unresolved):
-                raise v
-            return v
-        if key in self._busy:
-            raise Unresolved(f"{ref.name}.{name} refers to itself")
-        cs = self.class_summary(ref)
-        kind, value = cs.names[name]
-        self._busy.add(key)
-        try:
-            if kind == "assign":
-                v = self.eval(value, Scope(ref.module, cls=ref))
-            elif kind == "func":
-                v = value
-            else:
-                raise Unresolved(f"nested class {ref.name}.{name}")
-        except Unresolved as exc:
-            self._ccache[key] = exc
-            raise
-        finally:
-            self._busy.discard(key)
-        self._ccache[key] = v
-        return v
-
-    def definer(self, ref, name: str):
-        """The class in ref's MRO that defines ``name`` (None: not found)."""
-        for c in self.mro(ref):
-            if isinstance(c, Opaque):
-                if not c.name.startswith(SAFE_OPAQUE):
-                    raise Unresolved(f"{name!r} may come from {c.name}, which cannot be read")
-                continue
-            cs = self.class_summary(c)
-            if "<dynamic>" in cs.names:
-                raise Unresolved(f"{c.name} defines attributes conditionally")
-            if name in cs.names:
-                return c
-        return None
-
-    def class_attr(self, ref, name: str):
-        if name == "__name__":
-            return ref.name
-        if name == "fields" and self.issub(ref, OVO, "VersionedObject"):
-            return merged_fields(self, ref)  # what _make_class_properties leaves on the class
-        c = self.definer(ref, name)
-        if c is None:
-            raise Unresolved(f"{ref.name} has no attribute {name!r}")
-        return self.class_own(c, name)
-
-    # -- evaluation ------------------------------------------------------
-    def getattr(self, value, name: str):
-        if isinstance(value, ModuleRef):
-            return self.global_(value.module, name)
-        if isinstance(value, ClassRef):
-            return self.class_attr(value, name)
-        if isinstance(value, Inst):
-            if name == "__class__":
-                return value.cls
-            if name in value.attrs:
-                v = value.attrs[name]
-                if isinstance(v, Poison):
-                    raise Unresolved(v.reason)
-                return v
-            return self.class_attr(value.cls, name)
-        if isinstance(value, Opaque):
-            return Opaque(f"{value.name}.{name}")
-        if isinstance(value, (dict, list, tuple, set, frozenset, str)) and name in (
-                "keys", "values", "items", "copy", "get", "union", "index", "count", "format", "join", "upper",
-                "lower"):
-            return getattr(value, name)
-        raise Unresolved(f"cannot read attribute {name!r}")
-
-    def eval(self, node, scope: Scope):
-        kind = node[0]
-        if kind == "c":
-            return node[1]
-        if kind == "n":
-            parts = node[1].split(".")
-            v = self.lookup(parts[0], scope)
-            for p in parts[1:]:
-                v = self.getattr(v, p)
-            return v
-        if kind == "attr":
-            return self.getattr(self.eval(node[1], scope), node[2])
-        if kind in ("tuple", "list", "set"):
-            items = []
-            for it in node[1]:
-                if it[0] == "*":
-                    items.extend(self._iter(self.eval(it[1], scope)))
-                else:
-                    items.append(self.eval(it, scope))
-            if kind == "set":
-                try:
-                    return set(items)
-                except TypeError:
-                    raise Unresolved("unhashable set item") from None
-            return tuple(items) if kind == "tuple" else items
-        if kind == "dict":
-            out = {}
-            for k, v in node[1]:
-                if k is None:
-                    m = self.eval(v, scope)
-                    if not isinstance(m, dict):
-                        raise Unresolved("** of a non-dict")
-                    out.update(m)
-                else:
-                    kv = self.eval(k, scope)
-                    try:
-                        out[kv] = self.eval(v, scope)
-                    except TypeError:
-                        raise Unresolved("unhashable key") from None
-            return out
-        if kind == "call":
-            func = self.eval(node[1], scope)
-            args = []
-            for a in node[2]:
-                if a[0] == "*":
-                    args.extend(self._iter(self.eval(a[1], scope)))
-                else:
-                    args.append(self.eval(a, scope))
-            kwargs = {}
-            for k, v in node[3]:
-                if k is None:
-                    m = self.eval(v, scope)
-                    if not isinstance(m, dict):
-                        raise Unresolved("** of a non-dict")
-                    kwargs.update(m)
-                else:
-                    kwargs[k] = self.eval(v, scope)
-            return self.apply(func, args, kwargs)
-        if kind == "bin":
-            left, right = self.eval(node[2], scope), self.eval(node[3], scope)
-            if not (_plain(left) and _plain(right)):
-                raise Unresolved("operation on a non-constant")
-            try:
-                if node[1] == "+":
-                    return left + right
-                if node[1] == "-":
-                    return left - right
-                if node[1] == "*":
-                    return left * right
-                if node[1] == "%":
-                    return left % (tuple(right) if isinstance(right, list) else right)
-                if node[1] == "|":
-                    return left | right
-            except Exception:  # noqa: BLE001
-                raise Unresolved("constant operation failed") from None
-        if kind == "comp":
-            return self._comp(node, scope)
-        if kind == "cmp":
-            left, right = self.eval(node[2], scope), self.eval(node[3], scope)
-            op = node[1]
-            if op in ("in", "not in"):
-                if not isinstance(right, (list, tuple, set, frozenset, dict, str)) or not _plain(left):
-                    raise Unresolved("membership test on a non-constant")
-                return (left in right) == (op == "in")
-            if op in ("is", "is not"):
-                if not (left is None or right is None or isinstance(left, bool) or isinstance(right, bool)):
-                    raise Unresolved("identity test on a non-constant")
-                return (left is right) == (op == "is")
-            if not (_plain(left) and _plain(right)):
-                raise Unresolved("comparison of a non-constant")
-            return (left == right) == (op == "==")
-        if kind == "not":
-            v = self.eval(node[1], scope)
-            if not isinstance(v, (bool, type(None), int, str)):
-                raise Unresolved("not of a non-constant")
-            return not v
-        if kind == "neg":
-            v = self.eval(node[1], scope)
-            if isinstance(v, (int, float)):
-                return -v
-        if kind == "sub":
-            v, i = self.eval(node[1], scope), self.eval(node[2], scope)
-            if isinstance(v, Opaque):
-                return v  # Generic[T], Sequence[X] as a base
-            if isinstance(v, ClassRef):
-                return v  # Field[T]
-            try:
-                return v[i]
-            except Exception:  # noqa: BLE001
-                raise Unresolved("subscript failed") from None
-        raise Unresolved(f"cannot evaluate {node[1] if kind == '?' else kind}")
-
-    def _comp(self, node, scope: Scope):
-        _, kind, elt, gens = node
-        results = []
-
-        def run(i, local):
-            if i == len(gens):
-                inner = Scope(scope.module, locals=local)
-                if kind == "dict":
-                    results.append((self.eval(elt[0], inner), self.eval(elt[1], inner)))
-                else:
-                    results.append(self.eval(elt, inner))
-                return
-            names, it, ifs = gens[i]
-            # the first iterable is evaluated in the enclosing scope, the rest inside
-            src = self.eval(it, scope if i == 0 else Scope(scope.module, locals=local))
-            for item in self._iter(src):
-                new = dict(local)
-                if len(names) == 1:
-                    new[names[0]] = item
-                else:
-                    if not isinstance(item, (tuple, list)) or len(item) != len(names):
-                        raise Unresolved("cannot unpack in a comprehension")
-                    new.update(zip(names, item))
-                inner = Scope(scope.module, locals=new)
-                if all(self._truth(self.eval(c, inner)) for c in ifs):
-                    run(i + 1, new)
-
-        run(0, dict(scope.locals or {}))
-        if kind == "dict":
-            try:
-                return dict(results)
-            except TypeError:
-                raise Unresolved("unhashable key") from None
-        if kind == "set":
-            try:
-                return set(results)
-            except TypeError:
-                raise Unresolved("unhashable set item") from None
-        return results
-
-    @staticmethod
-    def _truth(v):
-        if not _plain(v):
-            raise Unresolved("condition on a non-constant")
-        return bool(v)
-
-    def _iter(self, v):
-        if isinstance(v, (list, tuple, set, frozenset, dict)):
-            return list(v)
-        raise Unresolved("star of a non-constant")
-
-    def apply(self, func, args, kwargs):
-        if isinstance(func, ClassRef):
-            return self.instantiate(func, args, kwargs)
-        if isinstance(func, Builtin):
-            n = func.name
-            if n in _BUILTIN_TYPES and not all(_plain(a) for a in args):
-                raise Unresolved(f"{n}() of a non-constant")
-            try:
-                if n == "sorted":
-                    return sorted(*args, **kwargs)
-                if n in ("len", "min", "max"):
-                    return {"len": len, "min": min, "max": max}[n](*args)
-                if n == "reversed":
-                    return list(reversed(*args))
-                if n == "range":
-                    return list(range(*args))
-                if n in _BUILTIN_TYPES:
-                    return _BUILTIN_TYPES[n](*args, **kwargs)
-            except Exception:  # noqa: BLE001
-                raise Unresolved(f"{n}() failed") from None
-            raise Unresolved(f"cannot call {n}()")
-        if callable(func) and not isinstance(func, (Inst, Opaque, ModuleRef, FuncRef, Method)):
-            try:
-                v = func(*args, **kwargs)
-            except Exception:  # noqa: BLE001
-                raise Unresolved("method call failed") from None
-            if type(v).__name__ in ("dict_keys", "dict_values", "dict_items"):
-                v = list(v)
-            return v
-        if isinstance(func, Opaque):
-            if func.name == "itertools.chain" and all(_plain(a) for a in args) and not kwargs:
-                return [x for a in args for x in a]
-            raise Unresolved(f"calls {func.name}, which cannot be read")
-        if isinstance(func, FuncRef) and func.name == "with_metaclass" and args:
-            # jinja2-style with_metaclass(meta, *bases): the bases, without a dummy class
-            return _Bases(args[1:])
-        raise Unresolved("call of a function")
-
-    def instantiate(self, cls: ClassRef, args, kwargs):
-        inst = Inst(cls)
-        self.call_init(inst, self.mro(cls), 0, args, kwargs)
-        return inst
-
-    def call_init(self, inst, mro, start, args, kwargs):
-        for i in range(start, len(mro)):
-            c = mro[i]
-            if isinstance(c, Opaque):
-                if c.name.startswith(SAFE_OPAQUE):
-                    continue
-                raise Unresolved(f"constructor of {c.name} cannot be read")
-            cs = self.class_summary(c)
-            entry = cs.names.get("__init__")
-            if entry and entry[0] == "func":
-                self._interpret(entry[1], c, i, mro, inst, args, kwargs)
-                return
-        return
-
-    def _interpret(self, method: Method, cls: ClassRef, index: int, mro, inst, args, kwargs):
-        params = list(method.params)
-        if not params or params[0].kind != "pos":
-            raise Unresolved(f"{cls.name}.__init__ has no self")
-        self_name = params[0].name
-        local: dict = {self_name: inst}
-        scope = Scope(cls.module, locals=local)
-        pos = [p for p in params[1:] if p.kind == "pos"]
-        args = list(args)
-        kwargs = dict(kwargs)
-        for p in pos:
-            if args:
-                local[p.name] = args.pop(0)
-            elif p.name in kwargs:
-                local[p.name] = kwargs.pop(p.name)
-            elif p.default is not None:
-                local[p.name] = self.eval(p.default, Scope(cls.module))
-            else:
-                raise Unresolved(f"{cls.name}() missing argument {p.name!r}")
-        for p in params:
-            if p.kind == "vararg":
-                local[p.name] = tuple(args)
-                args = []
-            elif p.kind == "kwonly":
-                if p.name in kwargs:
-                    local[p.name] = kwargs.pop(p.name)
-                elif p.default is not None:
-                    local[p.name] = self.eval(p.default, Scope(cls.module))
-        varkw = [p for p in params if p.kind == "varkw"]
-        if varkw:
-            local[varkw[0].name] = kwargs
-            kwargs = {}
-        if args or kwargs:
-            raise Unresolved(f"{cls.name}() takes other arguments")
-        for stmt in method.body:
-            if stmt[0] == "set":
-                try:
-                    inst.attrs[stmt[1]] = self.eval(stmt[2], scope)
-                except Unresolved as exc:
-                    inst.attrs[stmt[1]] = Poison(str(exc))
-                continue
-            call = stmt[1]
-            func = call[1]
-            target = None
-            cargs = call[2]
-            if func[0] == "attr" and func[2] == "__init__" and func[1][0] == "call" and func[1][1] == ("n", "super"):
-                sargs = func[1][2]
-                if sargs:
-                    named = self.eval(sargs[0], scope)
-                    target = mro.index(named) + 1 if named in mro else None
-                    if target is None:
-                        raise Unresolved(f"super({named}) outside the MRO")
-                else:
-                    target = index + 1
-            elif func[0] == "n" and func[1].endswith(".__init__") and cargs and cargs[0] == ("n", self_name):
-                named = self.eval(("n", func[1][: -len(".__init__")]), scope)
-                if named in mro:
-                    target = mro.index(named)
-                    cargs = cargs[1:]
-            if target is None:
-                continue
-            a = []
-            for x in cargs:
-                if x[0] == "*":
-                    a.extend(self._iter(self.eval(x[1], scope)))
-                else:
-                    a.append(self.eval(x, scope))
-            kw = {}
-            for k, v in call[3]:
-                if k is None:
-                    kw.update(self.eval(v, scope))
-                else:
-                    kw[k] = self.eval(v, scope)
-            self.call_init(inst, mro, target, a, kw)
-
-
-def _plain(v) -> bool:
-    if isinstance(v, (str, int, float, bool, type(None), bytes)):
-        return True
-    if isinstance(v, (list, tuple, set, frozenset)):
-        return all(_plain(x) for x in v)
-    if isinstance(v, dict):
-        return all(_plain(k) and _plain(x) for k, x in v.items())
-    return False
-
-
-def _c3(seqs, name):
-    seqs = [list(s) for s in seqs if s]
-    out = []
-    while True:
-        seqs = [s for s in seqs if s]
-        if not seqs:
-            return out
-        for s in seqs:
-            head = s[0]
-            if not any(head in t[1:] for t in seqs):
-                break
-        else:
-            raise Unresolved(f"no consistent MRO for {name}")
-        out.append(head)
-        for s in seqs:
-            if s[0] == head:
-                del s[0]
-
-
-_PARSED: dict = {}
-
-
-def _parse_file(path: str, rel: str, modname: str) -> ModuleSummary | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    key = (path, st.st_mtime_ns, st.st_size, modname)
-    if key in _PARSED:
-        return _PARSED[key]
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-        text = data.decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    summary = _parse_text(text, rel, modname, data)
-    _PARSED[key] = summary
-    return summary
-
-
-def _parse_text(text: str, rel: str, modname: str, data: bytes | None = None) -> ModuleSummary | None:
-    """A module's summary, cached on disk by content (parsing is the cost)."""
-    from upgradelint.engine.cache import cached
-
-    def compute():
-        import libcst as cst
-
-        try:
-            return summarize(rel, cst.parse_module(text), modname=modname)
-        except (cst.ParserSyntaxError, RecursionError):
-            return None
-
-    raw = data if data is not None else text.encode("utf-8", "surrogatepass")
-    return cached(f"objects-summary\0{modname}\0{rel}", raw, compute)
-
-
-def _installed_source(name: str) -> str | None:
-    """Source file of an installed module, found without importing: only the
-    top-level package is looked up with find_spec, the rest by path."""
-    import importlib.util
-
-    top, _, rest = name.partition(".")
-    try:
-        spec = importlib.util.find_spec(top)
-    except (ImportError, ValueError):
-        return None
-    if spec is None:
-        return None
-    if not rest:
-        origin = spec.origin
-        return origin if origin and origin.endswith(".py") else None
-    for loc in spec.submodule_search_locations or ():
-        base = os.path.join(loc, *rest.split("."))
-        for cand in (base + ".py", os.path.join(base, "__init__.py")):
-            if os.path.isfile(cand):
-                return cand
-    return None
 
 
 # -- the fingerprint ------------------------------------------------------
@@ -807,7 +101,7 @@ def method_spec(world: World, method: Method, module: str) -> object:
 
 def _default(world, node, module, name):
     v = world.eval(node, Scope(module))
-    if _plain(v) or isinstance(v, ClassRef):
+    if plain(v) or isinstance(v, ClassRef):
         return v
     raise Unresolved(f"{name}: default value has no stable repr")
 
@@ -823,8 +117,8 @@ def _annotation(src: str, future: bool):
     s = src.strip()
     if s == "None":
         return None
-    if s in _BUILTIN_TYPES:
-        return _BUILTIN_TYPES[s]
+    if s in BUILTIN_TYPES:
+        return BUILTIN_TYPES[s]
     if len(s) >= 2 and s[0] == s[-1] and s[0] in "'\"":
         return s[1:-1]
     raise Unresolved(f"annotation {s!r} has no static repr")
@@ -845,7 +139,7 @@ def field_repr(world: World, f) -> str:
         vv = world.getattr(f, "_valid_values")
     else:
         return f"{tname}(default={default},nullable={nullable})"
-    if not _plain(vv):
+    if not plain(vv):
         raise Unresolved(f"{f.cls.name}: valid_values not constant")
     return f"{tname}(default={default},nullable={nullable},valid_values={vv})"
 
@@ -853,58 +147,16 @@ def field_repr(world: World, f) -> str:
 def default_str(world: World, d) -> str:
     if isinstance(d, ClassRef):
         return repr(d)
-    if isinstance(d, (set, frozenset)) and _plain(d):
+    if isinstance(d, (set, frozenset)) and plain(d):
         return "set([{}])".format(",".join(sorted(str(v) for v in d)))
     if isinstance(d, Inst) and world.issub(d.cls, OVO, "VersionedObject"):
         names = sorted(merged_fields(world, d.cls))
         if d.attrs:
             raise Unresolved("object default with attributes set")
         return "{}({})".format(d.cls.name, ",".join(f"{n}=<?>" for n in names))
-    if _plain(d):
+    if plain(d):
         return str(d)
     raise Unresolved("default value has no static str()")
-
-
-def merged_fields(world: World, ref: ClassRef) -> dict:
-    out: dict = {}
-    for c in world.mro(ref):
-        if isinstance(c, Opaque):
-            if c.name.startswith(SAFE_OPAQUE):
-                continue
-            raise Unresolved(f"fields may come from {c.name}, which cannot be read")
-        cs = world.class_summary(c)
-        if "<dynamic>" in cs.names:
-            raise Unresolved(f"{c.name} defines attributes conditionally")
-        if "fields" in cs.names:
-            own = world.class_own(c, "fields")
-            if not isinstance(own, dict):
-                raise Unresolved(f"{c.name}.fields is not a dict")
-            for k, v in own.items():
-                out.setdefault(k, v)
-    std = _neutron_standard_attributes(world, ref)
-    if std:
-        out.update(std)
-    return out
-
-
-def _neutron_standard_attributes(world: World, ref: ClassRef) -> dict | None:
-    """neutron's DeclarativeObject metaclass adds neutron_lib's
-    STANDARD_ATTRIBUTES to classes whose db_model has standard attributes."""
-    mro = world.mro(ref)
-    if not any(isinstance(c, ClassRef) and c.name == "NeutronDbObject" and c.module.startswith("neutron.")
-               for c in mro):
-        return None
-    model = world.class_attr(ref, "db_model") if world.definer(ref, "db_model") else None
-    if not isinstance(model, ClassRef):
-        if model is None:
-            return None
-        raise Unresolved("db_model cannot be resolved")
-    if not any(isinstance(c, ClassRef) and c.name == "HasStandardAttributes" for c in world.mro(model)):
-        return None
-    std = world.global_("neutron_lib.objects.extensions.standardattributes", "STANDARD_ATTRIBUTES")
-    if not isinstance(std, dict):
-        raise Unresolved("STANDARD_ATTRIBUTES cannot be read")
-    return std
 
 
 @dataclass
@@ -942,13 +194,13 @@ def relevant_data(world: World, ref: ClassRef, with_schema: bool) -> tuple:
     data: tuple = (obj_fields, methods)
     if world.definer(ref, "child_versions") is not None:
         cv = world.class_attr(ref, "child_versions")
-        if not isinstance(cv, dict) or not _plain(cv):
+        if not isinstance(cv, dict) or not plain(cv):
             raise Unresolved("child_versions is not a constant dict")
         items = sorted(cv.items())
         data = data + (R(f"OrderedDict({items!r})" if items else "OrderedDict()"),)
     if with_schema:
         schema = world.class_attr(ref, "SCHEMA")
-        if not isinstance(schema, dict) or not _plain(schema):
+        if not isinstance(schema, dict) or not plain(schema):
             raise Unresolved("SCHEMA is not a constant dict")
         data = data + (sorted(schema.items()),)
     return data
@@ -963,6 +215,31 @@ def describe(world: World, ref: ClassRef) -> dict:
            "child_versions": None}
     if len(data) > 2:
         out["child_versions"] = world.class_attr(ref, "child_versions")
+    return out
+
+
+def enum_values(world: World, ref: ClassRef) -> dict[str, frozenset]:
+    """field -> the values an enum field accepts, resolved through modules as
+    the fingerprint resolves an enum's ``ALL``, whether or not the field's repr
+    shows them (old nova enums hashed without them). A single string stands
+    for itself: ``ALL = (X)`` and ``ALL = (X,)`` accept the same value."""
+    out = {}
+    for name, f in merged_fields(world, ref).items():
+        if not isinstance(f, Inst):
+            continue
+        try:
+            holders = [f, world.getattr(f, "_type")]
+        except Unresolved:
+            continue
+        for h in holders:
+            vv = h.attrs.get("_valid_values") if isinstance(h, Inst) else None
+            if isinstance(vv, str):
+                out[name] = frozenset((vv,))
+            elif isinstance(vv, (tuple, list, set, frozenset)) and plain(vv):
+                out[name] = frozenset(vv)
+            else:
+                continue
+            break
     return out
 
 
@@ -992,11 +269,21 @@ def _type_tree(world, t, depth=0) -> str:
     return name
 
 
-def is_payload(world: World, ref: ClassRef) -> bool:
+def subclass_of(world: World, ref: ClassRef, *names: str) -> bool:
+    """Is one of the classes in ``ref``'s MRO named one of ``names``?"""
     try:
-        return any(isinstance(c, ClassRef) and c.name == "NotificationPayloadBase" for c in world.mro(ref))
+        return any(isinstance(c, ClassRef) and c.name in names for c in world.mro(ref))
     except Unresolved:
         return False
+
+
+def is_payload(world: World, ref: ClassRef) -> bool:
+    return subclass_of(world, ref, "NotificationPayloadBase")
+
+
+def is_notification(world: World, ref: ClassRef, how: str | None = None) -> bool:
+    """A notification or its payload (nova records them apart, in notification_object_data)."""
+    return how == "notification" or subclass_of(world, ref, "NotificationBase", "NotificationPayloadBase")
 
 
 def compute(world: World, ref: ClassRef, with_schema: bool = False) -> Fingerprint:
@@ -1059,9 +346,9 @@ def registered(world: World, modules=None) -> list[tuple[ClassRef, str]]:
             def ver(c):
                 try:
                     v = world.class_attr(c[0], "VERSION")
-                    return tuple(int(x) for x in v.split("."))
                 except (Unresolved, ValueError, AttributeError):
                     return (-1,)
+                return versions.key(v, (-1,)) if isinstance(v, str) else (-1,)
             cands = sorted(cands, key=ver, reverse=True)
         out.append(cands[0])
     return out
@@ -1072,18 +359,83 @@ def _is_test_module(mod: str) -> bool:
     return "tests" in parts or "test" in parts or parts[-1].startswith("test_")
 
 
-def fingerprints(world: World, modules=None) -> dict[str, Fingerprint]:
-    """name -> fingerprint of every registered object (notification payloads
-    with their SCHEMA, as nova's notification test hashes them)."""
-    out = {}
-    for ref, how in registered(world, modules):
-        out[ref.name] = compute(world, ref, with_schema=is_payload(world, ref))
-    return out
+NOTIFICATION_TABLE = "notification_object_data"
+
+
+@dataclass(frozen=True)
+class Hashing:
+    """How the project's own tests hash each record, so that the CLI, ``check``
+    and the tests compute the one fingerprint the project records.
+
+    oslo.versionedobjects adds extra data only when a test passes an
+    ``extra_data_func``. nova's notification test passes one to
+    ``test_hashes(notification_object_data, ...)`` and it adds the SCHEMA of
+    every ``NotificationPayloadBase`` subclass; that is ``schema``
+    (table -> payload base class), read from the test's code. A project whose
+    ``extra_data_func`` only hashes a test's own class (masakari) has none, and
+    its payloads are hashed plain wherever they are recorded."""
+
+    schema: dict  # table -> base class whose subclasses that table hashes with SCHEMA
+    tables: dict  # registered name -> the table that records it
+    known: frozenset  # every record table of the project
+
+    @classmethod
+    def from_facts(cls, facts: dict) -> Hashing:
+        schema: dict = {}
+        tables: dict = {}
+        stale = False
+        for rel, f in sorted(facts.items()):
+            ex = f.extra.get("objects") if f is not None else None
+            if ex is None or not ex.records:
+                continue
+            if ex.extra_data is None:
+                stale = True  # facts cached by an older build: the old rule
+            for table, base in ex.extra_data or ():
+                schema.setdefault(table, base)
+            for r in ex.records:
+                tables.setdefault(r.name, []).append(r.table)
+        known = frozenset(t for ts in tables.values() for t in ts)
+        if stale and NOTIFICATION_TABLE in known:
+            schema.setdefault(NOTIFICATION_TABLE, "NotificationPayloadBase")
+        home = {name: next((t for t in ts if t in schema), ts[0]) for name, ts in tables.items()}
+        return cls(schema=schema, tables=home, known=known)
+
+    def with_schema(self, world: World, ref: ClassRef, table: str | None) -> bool:
+        base = self.schema.get(table) if table else None
+        return base is not None and subclass_of(world, ref, base)
+
+    def home(self, world: World, ref: ClassRef, how: str | None = None) -> str:
+        """The table that records ``ref``, else the one it belongs in."""
+        return self.tables.get(ref.name) or self.belongs(world, ref, how)
+
+    def belongs(self, world: World, ref: ClassRef, how: str | None = None) -> str:
+        """The table whose test checks ``ref``: a notification goes to
+        notification_object_data where the project has one, anything else to
+        object_data or the project's one table."""
+        if NOTIFICATION_TABLE in self.known and is_notification(world, ref, how):
+            return NOTIFICATION_TABLE
+        plain = sorted(t for t in self.known if t != NOTIFICATION_TABLE)
+        return "object_data" if "object_data" in plain or not plain else plain[0]
+
+    def fingerprint(self, world: World, ref: ClassRef, how: str | None = None, table: str | None = None):
+        """The fingerprint the project's test computes for ``ref`` in ``table``
+        (default: its home table)."""
+        table = table or self.home(world, ref, how)
+        return compute(world, ref, with_schema=self.with_schema(world, ref, table))
+
+
+def fingerprints(world: World, hashing: Hashing, modules=None) -> dict[str, Fingerprint]:
+    """name -> fingerprint of every registered object, as the project's test
+    hashes it in the table that records it."""
+    return {ref.name: hashing.fingerprint(world, ref, how) for ref, how in registered(world, modules)}
 
 
 # -- running over a tree --------------------------------------------------
 
-def world_from_facts(facts: dict, root: str | None = None, source_paths=(), base_facts: dict | None = None) -> World:
+def world_from_facts(facts: dict, reader=None, base_facts: dict | None = None, diff=None) -> World:
+    """The World of a tree's facts; the modules they do not cover are read
+    through ``reader`` (the engine's ``core.reader.Reader``), at the base
+    commit of ``diff`` when it is given."""
     summaries = {}
     for rel, f in facts.items():
         if base_facts is not None and rel in base_facts:
@@ -1091,7 +443,7 @@ def world_from_facts(facts: dict, root: str | None = None, source_paths=(), base
         ex = f.extra.get("objects") if f is not None else None
         if ex is not None and ex.summary is not None:
             summaries[ex.summary.module] = ex.summary
-    return World(summaries, root, tuple(source_paths))
+    return World(summaries, ModuleSources(reader, diff))
 
 
 def records_from_facts(facts: dict) -> list[tuple[str, object]]:
@@ -1103,82 +455,19 @@ def records_from_facts(facts: dict) -> list[tuple[str, object]]:
     return out
 
 
-def tree_facts(root: str, use_cache: bool = True, jobs: int | None = None) -> tuple[str, dict]:
-    """Facts of the object-family files of a tree (cache first)."""
-    from upgradelint import engine
-    from upgradelint.engine import project
-    from upgradelint.families.objects import facts as fam
-    from upgradelint.core.source import SourceError
-
-    root, cfg = engine.load_config(engine.Options(root=root, paths=[root]))
-    texts = {}
-    for rel in project.discover(root, None, cfg):
-        try:
-            text, raw = engine._read(root, rel, None)
-        except (SourceError, OSError):
-            continue
-        if fam.prefilter(rel, text):
-            texts[rel] = (text, raw)
-    store = engine.FactStore(use_cache and cfg.cache, jobs or cfg.jobs)
-    try:
-        facts = store.facts_for(texts)
-    finally:
-        store.close()
-    return root, {p: f for p, f in facts.items() if not f.error}
-
-
-def source_paths_from_env() -> tuple[str, ...]:
-    raw = os.environ.get("UPGRADELINT_SOURCE_PATH", "")
-    return tuple(p for p in raw.split(os.pathsep) if p)
-
-
-def compare(world: World, records) -> list[tuple[str, object, Fingerprint | None, str | None]]:
-    """(path, record, fingerprint, expected string or None when unknown) per record."""
-    fps = fingerprints(world)
-    plain: dict = {}
+def compare(world: World, records, hashing: Hashing) -> list[tuple[str, object, Fingerprint | None, str | None]]:
+    """(path, record, fingerprint, expected string or None when unknown) per
+    record, each hashed as its table's test hashes it."""
+    refs = {ref.name: (ref, how) for ref, how in registered(world)}
+    done: dict = {}
     out = []
     for rel, rec in records:
-        fp = fps.get(rec.name)
-        if fp is not None and fp.notification and rec.table != "notification_object_data":
-            if rec.name not in plain:
-                ref = ClassRef(fp.module, fp.cls)
-                plain[rec.name] = compute(world, ref, with_schema=False)
-            fp = plain[rec.name]
+        entry = refs.get(rec.name)
+        fp = None
+        if entry is not None:
+            schema = hashing.with_schema(world, entry[0], rec.table)
+            if (rec.name, schema) not in done:
+                done[(rec.name, schema)] = compute(world, entry[0], with_schema=schema)
+            fp = done[(rec.name, schema)]
         out.append((rel, rec, fp, fp.value if fp is not None else None))
     return out
-
-
-def cli(root: str | None, fmt: str = "text", source_paths=(), use_cache: bool = True) -> int:
-    """``upgradelint fingerprint``: print every registered object's fingerprint."""
-    import json
-    import sys
-
-    from upgradelint.engine import project
-
-    root = root or project.find_root(os.getcwd())
-    if not os.path.isdir(root):
-        print(f"upgradelint: error: {root}: no such directory", file=sys.stderr)
-        return 2
-    root, facts = tree_facts(root, use_cache=use_cache)
-    world = world_from_facts(facts, root, tuple(source_paths) + source_paths_from_env())
-    fps = fingerprints(world)
-    recorded = {r.name: r.value for _, r in records_from_facts(facts)
-                if r.table != "notification_object_data" or fps.get(r.name) and fps[r.name].notification}
-    rows = []
-    for name, fp in sorted(fps.items()):
-        rows.append({"name": name, "module": fp.module, "version": fp.version, "fingerprint": fp.value,
-                     "notification": fp.notification, "unresolved": fp.reason,
-                     "recorded": recorded.get(name)})
-    if fmt == "json":
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
-    else:
-        width = max((len(r["name"]) for r in rows), default=0)
-        for r in rows:
-            value = r["fingerprint"] or f"unresolved: {r['unresolved']}"
-            mark = ""
-            if r["fingerprint"] and r["recorded"] and r["recorded"] != r["fingerprint"]:
-                mark = f"  (recorded {r['recorded']})"
-            sys.stdout.write(f"{r['name'].ljust(width)}  {value}{mark}\n")
-        done = sum(1 for r in rows if r["fingerprint"])
-        sys.stderr.write(f"{done} of {len(rows)} registered objects fingerprinted\n")
-    return 0

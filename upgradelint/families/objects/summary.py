@@ -29,13 +29,7 @@ def ir(node) -> tuple:
     if node is None:
         return ("c", None)
     if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        try:
-            v = node.evaluated_value
-        except Exception:  # noqa: BLE001
-            return ("?", "string")
-        if isinstance(v, bytes):
-            return ("?", "bytes")
-        return ("c", v) if v is not None else ("?", "string")
+        return _ir_string(node)
     if isinstance(node, (cst.Integer, cst.Float)):
         return ("c", node.evaluated_value)
     if isinstance(node, cst.Name):
@@ -48,64 +42,20 @@ def ir(node) -> tuple:
             return ("n", d)
         return ("attr", ir(node.value), node.attr.value)
     if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
-        kind = {cst.Tuple: "tuple", cst.List: "list", cst.Set: "set"}[type(node)]
-        items = []
-        for el in node.elements:
-            if isinstance(el, cst.StarredElement):
-                items.append(("*", ir(el.value)))
-            else:
-                items.append(ir(el.value))
-        return (kind, tuple(items))
+        return _ir_items(node)
     if isinstance(node, cst.Dict):
-        items = []
-        for el in node.elements:
-            if isinstance(el, cst.StarredDictElement):
-                items.append((None, ir(el.value)))
-            else:
-                items.append((ir(el.key), ir(el.value)))
-        return ("dict", tuple(items))
+        return _ir_dict(node)
     if isinstance(node, cst.Call):
-        args, kwargs = [], []
-        for a in node.args:
-            if a.keyword is not None:
-                kwargs.append((a.keyword.value, ir(a.value)))
-            elif a.star == "**":
-                kwargs.append((None, ir(a.value)))
-            elif a.star == "*":
-                args.append(("*", ir(a.value)))
-            else:
-                args.append(ir(a.value))
-        return ("call", ir(node.func), tuple(args), tuple(kwargs))
+        return _ir_call(node)
     if isinstance(node, cst.BinaryOperation):
         op = _BINOP_NAMES.get(type(node.operator).__name__)
         if op is None:
             return ("?", "binop")
         return ("bin", op, ir(node.left), ir(node.right))
     if isinstance(node, (cst.DictComp, cst.ListComp, cst.SetComp, cst.GeneratorExp)):
-        gens = []
-        f = node.for_in
-        while f is not None:
-            t = f.target
-            if isinstance(t, cst.Name):
-                names = (t.value,)
-            elif isinstance(t, cst.Tuple) and all(isinstance(e.value, cst.Name) for e in t.elements):
-                names = tuple(e.value.value for e in t.elements)
-            else:
-                return ("?", "comprehension target")
-            if f.asynchronous is not None:
-                return ("?", "async comprehension")
-            gens.append((names, ir(f.iter), tuple(ir(i.test) for i in f.ifs)))
-            f = f.inner_for_in
-        if isinstance(node, cst.DictComp):
-            return ("comp", "dict", (ir(node.key), ir(node.value)), tuple(gens))
-        kind = {cst.ListComp: "list", cst.SetComp: "set", cst.GeneratorExp: "list"}[type(node)]
-        return ("comp", kind, ir(node.elt), tuple(gens))
+        return _ir_comp(node)
     if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
-        op = {cst.In: "in", cst.NotIn: "not in", cst.Equal: "==", cst.NotEqual: "!=", cst.Is: "is",
-              cst.IsNot: "is not"}.get(type(node.comparisons[0].operator))
-        if op is None:
-            return ("?", "comparison")
-        return ("cmp", op, ir(node.left), ir(node.comparisons[0].comparator))
+        return _ir_comparison(node)
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
         return ("not", ir(node.expression))
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
@@ -113,6 +63,80 @@ def ir(node) -> tuple:
     if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
         return ("sub", ir(node.value), ir(node.slice[0].slice.value))
     return ("?", type(node).__name__)
+
+
+def _ir_string(node) -> tuple:
+    try:
+        v = node.evaluated_value
+    except Exception:  # noqa: BLE001
+        return ("?", "string")
+    if isinstance(v, bytes):
+        return ("?", "bytes")
+    return ("c", v) if v is not None else ("?", "string")
+
+
+def _ir_items(node) -> tuple:
+    kind = {cst.Tuple: "tuple", cst.List: "list", cst.Set: "set"}[type(node)]
+    items = []
+    for el in node.elements:
+        if isinstance(el, cst.StarredElement):
+            items.append(("*", ir(el.value)))
+        else:
+            items.append(ir(el.value))
+    return (kind, tuple(items))
+
+
+def _ir_dict(node) -> tuple:
+    items = []
+    for el in node.elements:
+        if isinstance(el, cst.StarredDictElement):
+            items.append((None, ir(el.value)))
+        else:
+            items.append((ir(el.key), ir(el.value)))
+    return ("dict", tuple(items))
+
+
+def _ir_call(node) -> tuple:
+    args, kwargs = [], []
+    for a in node.args:
+        if a.keyword is not None:
+            kwargs.append((a.keyword.value, ir(a.value)))
+        elif a.star == "**":
+            kwargs.append((None, ir(a.value)))
+        elif a.star == "*":
+            args.append(("*", ir(a.value)))
+        else:
+            args.append(ir(a.value))
+    return ("call", ir(node.func), tuple(args), tuple(kwargs))
+
+
+def _ir_comp(node) -> tuple:
+    gens = []
+    f = node.for_in
+    while f is not None:
+        t = f.target
+        if isinstance(t, cst.Name):
+            names = (t.value,)
+        elif isinstance(t, cst.Tuple) and all(isinstance(e.value, cst.Name) for e in t.elements):
+            names = tuple(e.value.value for e in t.elements)
+        else:
+            return ("?", "comprehension target")
+        if f.asynchronous is not None:
+            return ("?", "async comprehension")
+        gens.append((names, ir(f.iter), tuple(ir(i.test) for i in f.ifs)))
+        f = f.inner_for_in
+    if isinstance(node, cst.DictComp):
+        return ("comp", "dict", (ir(node.key), ir(node.value)), tuple(gens))
+    kind = {cst.ListComp: "list", cst.SetComp: "set", cst.GeneratorExp: "list"}[type(node)]
+    return ("comp", kind, ir(node.elt), tuple(gens))
+
+
+def _ir_comparison(node) -> tuple:
+    op = {cst.In: "in", cst.NotIn: "not in", cst.Equal: "==", cst.NotEqual: "!=", cst.Is: "is",
+          cst.IsNot: "is not"}.get(type(node.comparisons[0].operator))
+    if op is None:
+        return ("?", "comparison")
+    return ("cmp", op, ir(node.left), ir(node.comparisons[0].comparator))
 
 
 @dataclass(frozen=True)
@@ -352,3 +376,8 @@ class ObjectsExtra:
     records: tuple = ()
     history: dict = field(default_factory=dict)  # class name -> (versions in '# Version X.Y:' comments)
     guards: dict = field(default_factory=dict)  # class name -> ((M, N), keys, line) in obj_make_compatible
+    # Fields added after FACTS_SCHEMA 11 default to None: facts cached by an
+    # older build of the same schema leave them unset, and readers fall back.
+    notes: dict | None = None  # class name -> (('X.Y', text of its '# Version X.Y:' entry), ...)
+    pins: dict | None = None  # class name -> ((version, call code, line, column), ...) in obj_make_compatible
+    extra_data: tuple | None = None  # ((table, payload base class), ...): test_hashes(table, extra_data_func=f)

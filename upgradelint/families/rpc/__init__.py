@@ -1,3 +1,3 @@
 """The rpc family: facts extraction and rules."""
 
-from upgradelint.families.rpc.entry import context, extract, prefilter  # noqa: F401
+from upgradelint.families.rpc.entry import context, extract, prefilter, quick_extract  # noqa: F401

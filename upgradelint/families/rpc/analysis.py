@@ -197,8 +197,22 @@ def send_version(client: RpcClient, send: Send) -> str | None:
     return None
 
 
+_CURRENT: dict[int, tuple] = {}  # id(client) -> (client, its current version): asked once per send
+
+
 def current_version(client: RpcClient) -> str | None:
     """The newest version the client sends or tests (its current major)."""
+    hit = _CURRENT.get(id(client))
+    if hit is not None and hit[0] is client:
+        return hit[1]
+    if len(_CURRENT) > 256:
+        _CURRENT.clear()
+    v = _current_version(client)
+    _CURRENT[id(client)] = (client, v)
+    return v
+
+
+def _current_version(client: RpcClient) -> str | None:
     vs = []
     for m in client.methods:
         vs.extend(m.guards)

@@ -12,16 +12,17 @@ from upgradelint.core.lazy import cst
 from upgradelint.families.rpc.facts import ClientMethod, Prepare, RpcClient
 from upgradelint.families.rpc.sends import ClientScan
 from upgradelint.families.rpc.syntax import (
-    CHOOSERS, WRAPPERS, attr_nodes, base_refs, docstring, find, history_versions, imports, is_csv, release_marks,
-    tail,
+    CHOOSERS, WRAPPERS, Found, attr_nodes, base_refs, docstring, find, history_versions, imports, is_csv,
+    release_marks, tail,
 )
 
 _CLIENT_FACTORIES = ("Target", "get_rpc_client", "RPCClient", "get_client")
 
 
 def build_client(parsed, cls, funcs, attrs, names, consts, uses_caps, module, text) -> RpcClient | None:
-    aliases = find_aliases(cls, funcs, names)
-    st = ClientScan(parsed, cls, names, aliases, find_wrappers(funcs),
+    bodies = {fn: Found(fn.body) for fn in funcs}  # one walk per method for the searches below
+    aliases = find_aliases(cls, funcs, names, bodies)
+    st = ClientScan(parsed, cls, names, aliases, find_wrappers(funcs, bodies),
                     choosers=tuple(fn.name.value for fn in funcs if fn.name.value in CHOOSERS))
     target = _Target()
     methods = []
@@ -149,24 +150,27 @@ def _api_version(parsed, cls, attrs, names) -> tuple | None:
     return None
 
 
-def find_aliases(cls, funcs, names) -> dict:
-    """I6: methods returning can_send_version(...) (or another alias): name -> fixed version | None."""
+def find_aliases(cls, funcs, names, bodies: dict | None = None) -> dict:
+    """I6: methods returning can_send_version(...) (or another alias): name -> fixed version | None.
+    ``bodies``: fn -> ``Found(fn.body)``, when the caller has them."""
+    bodies = bodies if bodies is not None else {fn: Found(fn.body) for fn in funcs}
     out: dict[str, str | None] = {}
+    # the calls a return may test through, found once: can_send_version(...) or self.<method>(...),
+    # which counts once <method> is known to be an alias
+    tests = {fn: [(r, find(r.value, _maybe_test)) for r in _returns(bodies[fn])] for fn in funcs}
     for _ in range(3):
         for fn in funcs:
             if fn.name.value in out:
                 continue
-            rets = find(fn.body, lambda n: isinstance(n, cst.Return) and n.value is not None)
-            for r in rets:
-                calls = find(r.value, lambda n: isinstance(n, cst.Call) and (
-                    is_csv(n) or (dotted(n.func) or "").startswith("self.") and tail(n.func) in out))
+            for r, found in tests[fn]:
+                calls = [n for n in found if is_csv(n) or tail(n.func) in out]
                 if not calls:
                     continue
                 c = calls[0]
                 fixed = None
                 if c.args:
                     local = dict(names)
-                    for a in find(fn.body, lambda n: isinstance(n, cst.Assign)):
+                    for a in bodies[fn].of(cst.Assign):
                         for t in a.targets:
                             if isinstance(t.target, cst.Name):
                                 local[t.target.value] = a.value
@@ -185,11 +189,20 @@ def find_aliases(cls, funcs, names) -> dict:
     return out
 
 
-def find_wrappers(funcs) -> dict:
+def _returns(found) -> list:
+    return [r for r in found.of(cst.Return) if r.value is not None]
+
+
+def _maybe_test(n) -> bool:
+    return isinstance(n, cst.Call) and (is_csv(n) or (dotted(n.func) or "").startswith("self."))
+
+
+def find_wrappers(funcs, bodies: dict | None = None) -> dict:
     """Methods that return a prepared context: name -> index of their version parameter."""
+    bodies = bodies if bodies is not None else {fn: Found(fn.body) for fn in funcs}
     out = {}
     for fn in funcs:
-        rets = find(fn.body, lambda n: isinstance(n, cst.Return) and n.value is not None)
+        rets = _returns(bodies[fn])
         if fn.name.value in WRAPPERS or any(
                 isinstance(r.value, cst.Call) and tail(r.value.func) in ("prepare",) + WRAPPERS for r in rets):
             params = [p.name.value for p in fn.params.params]

@@ -1,7 +1,8 @@
 """The rpc family's entry points for the engine: the text ``prefilter``, the
 per-file ``extract`` (clients into ``FileFacts.rpc``, servers and version
-tables into ``FileFacts.extra['rpc']``) and the ``context`` files a changed
-client or server is judged with."""
+tables into ``FileFacts.extra['rpc']``), its LibCST-free twin
+``quick_extract`` for files read only to judge others, and the ``context``
+files a changed client or server is judged with."""
 
 from __future__ import annotations
 
@@ -86,6 +87,14 @@ def extract(parsed, facts) -> None:
         extra = dataclasses.replace(extra, tables=release_tables(parsed, consts))
     if extra.servers or extra.service_history or extra.release_master or extra.bases or extra.tables:
         facts.extra["rpc"] = extra
+
+
+def quick_extract(relpath: str, text: str, facts) -> bool:
+    """``extract`` without LibCST for a file read only to judge others, when
+    the stdlib ``ast`` gives the same facts (``quick``); False: use ``extract``."""
+    from upgradelint.families.rpc.quick import quick_extract as run
+
+    return run(relpath, text, facts)
 
 
 def context(root: str, head: dict, lister) -> list[str]:

@@ -147,7 +147,7 @@ class ClientScan:
     # one method -----------------------------------------------------
     def method(self, fn: cst.FunctionDef):
         scan = scanner()(self.is_guard)
-        fast_visit(fn.body, scan)
+        fast_visit(fn.body, scan, trivia=False)  # its hooks are on statements and expressions only
         guards: set[str] = set()
         for c in scan.guard_calls:
             guards.update(self.guard_versions(c, scan))

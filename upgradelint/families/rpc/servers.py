@@ -1,6 +1,10 @@
 """Server side: RPC endpoint classes (``target = Target(version=...)`` or
 ``RPC_API_VERSION``) with their public method signatures, nova's
-``SERVICE_VERSION_HISTORY`` and ironic's ``RELEASE_MAPPING``."""
+``SERVICE_VERSION_HISTORY`` and ironic's ``RELEASE_MAPPING``.
+
+``quick.py`` gives the same server facts from the stdlib ``ast`` for files
+read only as context: a change here is a change there
+(``tests/integration/test_rpc_quick.py`` compares the two)."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from upgradelint.core.lazy import cst
 from upgradelint.families.rpc.facts import RpcServer, ServerMethod
 from upgradelint.families.rpc.syntax import class_attrs, contains, find, str_key, tail
 
-_NOT_ENDPOINTS = {"periodic_task", "staticmethod", "classmethod", "property", "setter"}
+NOT_ENDPOINTS = {"periodic_task", "staticmethod", "classmethod", "property", "setter"}
 
 
 def build_server(parsed, cls, names, consts) -> RpcServer | None:
@@ -60,14 +64,15 @@ def _server_methods(parsed, cls) -> tuple[list[ServerMethod], list[str]]:
     for stmt in cls.body.body:
         if not isinstance(stmt, cst.FunctionDef):
             continue
-        if has_endpoints:
+        # a method whose lines do not name additional_endpoints appends nothing to it: no walk
+        if has_endpoints and "additional_endpoints" in parsed.text_of(stmt):
             endpoints.extend(_appended_endpoints(stmt))
         name = stmt.name.value
         if name.startswith("_"):
             continue
         decos = {tail(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator) for d in
                  stmt.decorators}
-        if decos & _NOT_ENDPOINTS:
+        if decos & NOT_ENDPOINTS:
             continue
         methods.append(_server_method(parsed, stmt))
     return methods, endpoints

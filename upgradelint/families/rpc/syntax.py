@@ -57,14 +57,53 @@ def history_versions(doc: str | None) -> tuple[str, ...]:
 
 
 def contains(node, pred) -> bool:
-    return any(pred(n) for n in preorder(node))
+    """Does a statement or expression under ``node`` (itself included) match?"""
+    return any(pred(n) for n in preorder(node, trivia=False))
+
+
+_SKIP: frozenset = frozenset()
+
+
+def _scope(node):
+    """The ``find`` walk of ``node``: every statement and expression under it
+    in source order, not entering nested defs, classes or lambdas (LibCST has
+    no subclasses of those three, so a type lookup stands for the slower
+    isinstance)."""
+    global _SKIP
+    if not _SKIP:
+        _SKIP = frozenset((cst.FunctionDef, cst.ClassDef, cst.Lambda))
+    skip = _SKIP
+    return preorder(node, lambda n: type(n) not in skip or n is node, trivia=False)
 
 
 def find(node, pred) -> list:
-    """Matches under ``node`` in source order, not entering nested defs,
-    classes or lambdas."""
-    skip = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
-    return [n for n in preorder(node, lambda n: not isinstance(n, skip) or n is node) if pred(n)]
+    """Matching statements and expressions under ``node`` in source order,
+    not entering nested defs, classes or lambdas (nor whitespace and
+    punctuation: predicates here never ask for those)."""
+    return [n for n in _scope(node) if pred(n)]
+
+
+class Found:
+    """One ``find`` walk of a subtree (a method body), its nodes grouped by
+    type in the order ``find`` yields them, so that several searches of the
+    same body cost one walk: ``Found(body).of(cst.Return)`` is
+    ``find(body, lambda n: isinstance(n, cst.Return))`` for a node type
+    nothing subclasses."""
+
+    __slots__ = ("_by_type",)
+
+    def __init__(self, node):
+        by: dict = {}
+        for n in _scope(node):
+            t = type(n)
+            if t in by:
+                by[t].append(n)
+            else:
+                by[t] = [n]
+        self._by_type = by
+
+    def of(self, node_type) -> list:
+        return self._by_type.get(node_type, [])
 
 
 def tail(func) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from upgradelint.core import versions
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
+from upgradelint.families.rpc.fixes import RpcFixes
 
 
 class UnversionedRpcSend(Rule):
@@ -37,7 +38,10 @@ class UnversionedRpcSend(Rule):
     version the target covers, add `# noqa: UPG101` to the `prepare()` line.
 
     ## Fix safety
-    No automatic fix: only a person knows which version introduced the method.
+    Safe. A float version becomes the same version as a string. A send with
+    no version is pinned at the version it goes out at today (the target's),
+    which changes nothing on the wire; a send the change adds is pinned at the
+    new version instead, with the bookkeeping of UPG108's fix.
 
     ## References
     - oslo.messaging, RPC client: https://docs.openstack.org/oslo.messaging/latest/reference/rpcclient.html
@@ -170,7 +174,8 @@ class UnversionedRpcSend(Rule):
                         if m.span.line <= span.line:
                             method = m.name
                     ctx.report(self, path, span, f"{client.name}.{method}", variant="float", cls=client.name,
-                               method=method or "<class>", value=value)
+                               method=method or "<class>", value=value,
+                               fix=ctx.analysis(RpcFixes).float_fix(path, span, value))
                 for p in client.prepares:
                     rpc = next((r for r in p.rpc_methods if r), "the message")
                     symbol = f"{client.name}.{p.method}"
@@ -183,7 +188,8 @@ class UnversionedRpcSend(Rule):
                             above = _above_floor(client)
                         if above:
                             ctx.report(self, path, p.span, symbol, cls=client.name, method=p.method, rpc=rpc,
-                                       target=f"the target's {client.target_version}")
+                                       target=f"the target's {client.target_version}",
+                                       fix=ctx.analysis(RpcFixes).pin_fix(path, client, p))
 
 
 def _above_floor(client) -> bool:

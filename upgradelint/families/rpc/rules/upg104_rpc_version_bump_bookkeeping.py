@@ -7,6 +7,7 @@ import os
 from upgradelint.core import versions
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
 from upgradelint.families.rpc.analysis import RpcAnalysis, current_version
+from upgradelint.families.rpc.fixes import RpcFixes
 
 
 class RpcVersionBumpBookkeeping(Rule):
@@ -40,7 +41,13 @@ class RpcVersionBumpBookkeeping(Rule):
     behind, add `# noqa: UPG104` on the send.
 
     ## Fix safety
-    No automatic fix: each place needs a human-written entry.
+    Safe: bookkeeping only. The fix records the version in every place
+    listed that is behind: a history line in the format of the docstring's
+    last entry (its words name the new methods and arguments; review them),
+    the client's `RPC_API_VERSION` and `version_cap`, the server's target (a
+    name such as `RPC_API_VERSION` is followed to its literal), nova's
+    `SERVICE_VERSION_HISTORY` entry with `SERVICE_VERSION` + 1, ironic's
+    `RELEASE_MAPPING['master']['rpc']`.
 
     ## References
     - nova, RPC versioning: https://docs.openstack.org/nova/latest/contributor/rpc.html
@@ -135,7 +142,7 @@ class RpcVersionBumpBookkeeping(Rule):
 
                 def report(where, recorded, variant=None):
                     ctx.report(self, path, span, symbol, variant=variant, cls=client.name, version=cur, where=where,
-                               recorded=recorded)
+                               recorded=recorded, fix=ctx.analysis(RpcFixes).record_fix(path, client, cur))
 
                 for where, recorded, variant in _stale_in_client(client, cur):
                     report(where, recorded, variant)

@@ -6,6 +6,7 @@ import os
 
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
 from upgradelint.families.rpc.analysis import RpcAnalysis, rpc_extra
+from upgradelint.families.rpc.fixes import RpcFixes
 
 _NOT_RPC = frozenset(("init_host", "cleanup_host", "pre_start_hook", "post_start_hook", "reset", "start", "stop",
                       "wait", "periodic_tasks", "reset_service", "graceful_shutdown"))
@@ -37,7 +38,10 @@ class RpcServerSignatureNotBackwardCompatible(Rule):
     next major version, or add `# noqa: UPG105` on the `def` line.
 
     ## Fix safety
-    No automatic fix.
+    Safe: a new parameter without a default gets `=None` (with every later
+    positional parameter that has none, as Python requires). Removed or
+    renamed parameters are not fixed: keep the old name until the next major
+    version.
 
     ## References
     - oslo.messaging, RPC server and dispatcher: https://docs.openstack.org/oslo.messaging/latest/reference/server.html
@@ -153,5 +157,6 @@ class RpcServerSignatureNotBackwardCompatible(Rule):
             return
         for n, has_default in added:
             if not has_default:
-                ctx.report(self, path, m.span, symbol, cls=srv.name, method=m.name, param=n)
+                ctx.report(self, path, m.span, symbol, cls=srv.name, method=m.name, param=n,
+                           fix=ctx.analysis(RpcFixes).default_fix(path, srv.name, m.name, n))
                 return

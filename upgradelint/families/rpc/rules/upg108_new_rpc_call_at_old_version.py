@@ -5,6 +5,7 @@ from __future__ import annotations
 from upgradelint.core import versions
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
 from upgradelint.families.rpc.analysis import RpcAnalysis, added_kwargs, known_version, send_version, sends_by_rpc
+from upgradelint.families.rpc.fixes import RpcFixes
 
 
 class NewRpcCallAtOldVersion(Rule):
@@ -40,7 +41,22 @@ class NewRpcCallAtOldVersion(Rule):
     add `# noqa: UPG108` on the send.
 
     ## Fix safety
-    No automatic fix.
+    The fix bumps the RPC API to the next minor version (or to the newer one
+    the change already documents) and records it everywhere UPG104 checks:
+    the history docstring line, `RPC_API_VERSION`, `version_cap`, the server
+    target, nova's service-version history, ironic's release mapping. That
+    bookkeeping is safe. A new method's send is pinned at the new version
+    (`prepare(version=...)`), also safe: an old server could not answer it at
+    any version.
+
+    A new argument of an existing method is different where the project caps
+    versions (`can_send_version` in the module): sending it only
+    `if client.can_send_version('X.Y'):`, with the old version as the
+    fallback, is a behaviour change, so that part is unsafe
+    (`--unsafe-fixes`). It follows the method's style: one more step of a
+    `version =` cascade that pops the argument from the kwargs dict, or an
+    opt-in dict of the new arguments. Projects without caps (neutron) get the
+    pin alone, safely.
 
     ## References
     - oslo.messaging, RPC versioning: https://docs.openstack.org/oslo.messaging/latest/reference/rpcclient.html
@@ -179,7 +195,7 @@ class NewRpcCallAtOldVersion(Rule):
                         if (symbol, s.rpc) not in seen:
                             seen.add((symbol, s.rpc))
                             ctx.report(self, path, s.span, symbol, cls=client.name, method=m.name, rpc=s.rpc,
-                                       version=v)
+                                       version=v, fix=ctx.analysis(RpcFixes).bump_fix(path, client, m.name, s.rpc))
                         continue
                     # a drop in a fallback does not help: the version that carries the kwarg already existed
                     # nor does a guard that tests a version that already existed
@@ -191,4 +207,5 @@ class NewRpcCallAtOldVersion(Rule):
                             continue
                         seen.add((m.name, k))
                         ctx.report(self, path, s.span, f"{client.name}.{m.name}.{k}", variant="kwarg",
-                                   cls=client.name, method=m.name, kwarg=k, version=v)
+                                   cls=client.name, method=m.name, kwarg=k, version=v,
+                                   fix=ctx.analysis(RpcFixes).bump_fix(path, client, m.name, s.rpc))
