@@ -96,6 +96,7 @@ def _server(src: pyast.Source, cls: ast.ClassDef, attrs: dict, names: dict) -> R
             "client" in (tail(n.func.value) or "").lower() for s in cls.body for n in ast.walk(s)):
         raise Unsure("a client base class")
     vnode = namespace = None
+    ns_expr = False
     tgt = attrs.get("target")
     if isinstance(tgt, ast.Call) and tail(tgt.func) == "Target":
         vnode = kwarg(tgt, "version")
@@ -103,6 +104,7 @@ def _server(src: pyast.Source, cls: ast.ClassDef, attrs: dict, names: dict) -> R
         if ns is not None:
             nsv = evaluate(ns, names)
             namespace = nsv if isinstance(nsv, str) else src.code(ns)
+            ns_expr = not isinstance(nsv, str) and nsv is not None
     if vnode is None and "RPC_API_VERSION" in attrs:
         vnode = attrs["RPC_API_VERSION"]
     if vnode is None:
@@ -113,7 +115,8 @@ def _server(src: pyast.Source, cls: ast.ClassDef, attrs: dict, names: dict) -> R
     methods, endpoints = _server_methods(src, cls)
     return RpcServer(name=cls.name, span=src.name_span(cls), version=version, version_ref=ref,
                      version_span=src.span(vnode), namespace=namespace, methods=tuple(methods),
-                     proxy=bool(re.search(r"V\d+Proxy|Proxy$|Compat", cls.name)), endpoints=tuple(endpoints))
+                     proxy=bool(re.search(r"V\d+Proxy|Proxy$|Compat", cls.name)), endpoints=tuple(endpoints),
+                     namespace_expr=ns_expr)
 
 
 def _server_methods(src: pyast.Source, cls: ast.ClassDef) -> tuple[list[ServerMethod], list[str]]:
