@@ -622,3 +622,28 @@ def test_legacy_port_findings_name_why_they_are_accepted():
     found = _by_symbol("legacy_port")
     port = next(f for (code, sym, _), f in found.items() if sym == "domains")
     assert port.severity == "info" and port.accepted.startswith("ports legacy migration 80:")
+
+
+def test_upg310_new_migration_paired_with_a_deleted_one_is_not_an_edit(tmp_path):
+    """git --find-renames pairs a new migration with a similar deleted one; a
+    different revision is a new migration, and the same revision edited still is one."""
+    from tests.helpers import console, git, init_repo, write
+
+    body = ("from alembic import op\nimport sqlalchemy as sa\n\nrevision = '{rev}'\ndown_revision = '0123456789ab'\n\n\n"
+            "def upgrade():\n    op.add_column('ports', sa.Column('{col}', sa.String(36), nullable=True))\n"
+            "    op.add_column('ports', sa.Column('extra_a', sa.String(36), nullable=True))\n"
+            "    op.add_column('ports', sa.Column('extra_b', sa.String(36), nullable=True))\n")
+    old = "proj/db/migrations/versions/yoga/expand/aaaa11112222_old.py"
+    new = "proj/db/migrations/versions/2025.1/expand/bbbb33334444_new.py"
+    init_repo(tmp_path, {"pyproject.toml": "", old: body.format(rev="aaaa11112222", col="hint")})
+    git(tmp_path, "rm", "-q", old)
+    write(tmp_path, {new: body.format(rev="bbbb33334444", col="trusted")})
+    git(tmp_path, "add", "-A")
+    assert git(tmp_path, "diff", "--cached", "--find-renames", "--name-status").stdout.startswith("R")
+    p = console("check", "--base", "HEAD", "--select", "UPG310", cwd=tmp_path)
+    assert p.returncode == 0 and "UPG310" not in p.stdout, p.stdout
+    # the harmful twin: the same revision, its upgrade() edited in place
+    git(tmp_path, "reset", "-q", "--hard")
+    write(tmp_path, {old: body.format(rev="aaaa11112222", col="trusted")})
+    p = console("check", "--base", "HEAD", "--select", "UPG310", cwd=tmp_path)
+    assert p.returncode == 1 and "UPG310" in p.stdout, p.stdout

@@ -122,8 +122,11 @@ class ReleasedMigrationEdited(Rule):
             mig = facts.migration
             if mig is None:
                 continue
-            if a.base_migration(path) is None or a.upgrade_unchanged(path):
+            old = a.base_migration(path)
+            if old is None or a.upgrade_unchanged(path):
                 continue
+            if old.revision and mig.revision and old.revision != mig.revision:
+                continue  # git paired a new migration with a deleted one (--find-renames): not an edit
             name = mig.revision or stem(path)
             # judged on the whole upgrade(), not on the touched lines: report on the def line
             ctx.report(self, path, mig.upgrade_span, name, revision=name)
