@@ -18,8 +18,9 @@ SCRATCH_ENV = {"GIT_AUTHOR_NAME": "upgradelint", "GIT_AUTHOR_EMAIL": "upgradelin
 
 def scratch(cwd: str, *args: str) -> str:
     """Run git in a scratch repo of our own; raises CalledProcessError on failure."""
+    env = {k: v for k, v in os.environ.items() if k not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")}
     return subprocess.run(("git", *args), cwd=cwd, check=True, capture_output=True, text=True,
-                          env={**os.environ, **SCRATCH_ENV}).stdout
+                          env={**env, **SCRATCH_ENV}).stdout
 
 
 _HUNK_RE = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
