@@ -23,6 +23,9 @@ def _apart(op, dialects) -> bool:
     return dialects is not None and d is not None and not set(d) & set(dialects)
 
 
+GAP = object()  # the table was created without the column: its history is not all read
+
+
 class SchemaHistory:
     """Column and table history along the revision graph."""
 
@@ -89,6 +92,16 @@ class SchemaHistory:
 
     def column_nullable(self, path: str, index: int, table, column) -> bool | None:
         """Was the column nullable before the operation? None if unknown."""
+        v = self._column_nullable(path, index, table, column)
+        return None if v is GAP else v
+
+    def column_unseen(self, path: str, index: int, table, column) -> bool:
+        """True when the migrations read created the table without the column and
+        never added or renamed it in: the column came in some way they do not show
+        (a project helper, raw SQL), so what it was is not known."""
+        return self._column_nullable(path, index, table, column) is GAP
+
+    def _column_nullable(self, path: str, index: int, table, column):
         if not table or not column:
             return None
         for _, op, t in self.before(path, index, table):
@@ -115,7 +128,7 @@ class SchemaHistory:
                 if column in nulls:
                     return nulls[column] if isinstance(nulls[column], bool) else None
                 if op.name != "table_def":
-                    return None
+                    return GAP if op.get("colnulls") is not None else None
         return None
 
     def table_charset(self, path: str, index: int, table) -> str | None:

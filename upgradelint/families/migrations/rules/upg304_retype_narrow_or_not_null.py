@@ -40,6 +40,10 @@ class RetypeNarrowOrNotNull(Rule):
     before `existing_type=`: a restated `nullable=False` on a primary key (on
     the column or in a table-level `PrimaryKeyConstraint`), or on a column
     created or already made NOT NULL, changes nothing and is not reported.
+    When the table's creation was read and the column is in none of the
+    migrations (tacker renames columns through its own
+    `modify_foreign_keys_constraint_with_col_change` helper), what the column
+    was is not known: `nullable=False` is then an info note, not an error.
     Types are compared by the DDL they render: `Unicode(100)` and
     `String(100)` are both VARCHAR(100); a project `TypeDecorator` stands for
     its `impl` (`types.Uuid` with `impl = String(36)` over a `String(36)`
@@ -121,6 +125,9 @@ class RetypeNarrowOrNotNull(Rule):
                               "and blocks writes{note}; release-note the lock or add '# noqa: UPG304  reason'",
         "not_null": "'{table}.{column}' made NOT NULL in upgrade(): N-1 services that omit it or write NULL fail; "
                     "backfill online and add a server_default first",
+        "not_null_unseen": "'{table}.{column}' made NOT NULL in upgrade(), but the migrations read created "
+                           "'{table}' without it (a project helper or raw SQL brought it in): check it was NOT "
+                           "NULL already, else backfill online and add a server_default first",
         "nullable": "'{table}.{column}' made nullable in upgrade(): N-1 readers may not expect NULL",
     }
     severity = "error"
@@ -239,7 +246,10 @@ class RetypeNarrowOrNotNull(Rule):
             return
         if a.prior_nullable(f.path, step) is nullable:
             return
-        if nullable is False:
+        if nullable is False and a.history.column_unseen(f.path, step.index, step.table, step.column):
+            report(ctx, self, f.path, op.span, step.qualified, "not_null_unseen", "info", table=step.shown_table,
+                   column=step.shown_column)
+        elif nullable is False:
             report(ctx, self, f.path, op.span, step.qualified, "not_null", "error", table=step.shown_table,
                    column=step.shown_column)
         else:
