@@ -8,9 +8,10 @@ from upgradelint.core import versions
 from upgradelint.core.model import Span
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
 from upgradelint.families.objects.analysis import ObjectsAnalysis
-from upgradelint.families.objects.examples import FLAVOR_BASE
+from upgradelint.families.objects.examples import FLAVOR_BASE, IRONIC_BASE, ironic_history
 from upgradelint.families.objects.fingerprint import is_payload
 from upgradelint.families.objects.fixes import ObjectFixes
+from upgradelint.families.objects.world import Opaque, Unresolved
 
 
 class ObjectBumpWithoutBackport(Rule):
@@ -32,10 +33,21 @@ class ObjectBumpWithoutBackport(Rule):
     tuple, a string, or a parsed literal (`SemanticVersion.parse('1.2')`).
 
     ## Why is this bad?
-    When a new conductor sends the object to an N-1 compute, the object is
-    backported with `obj_make_compatible`. Without the branch the old service
-    receives a field it does not know, or an enum value it rejects, and the
-    call fails during the rolling upgrade.
+    When a new service sends the object to an N-1 one, the object is
+    backported with `obj_make_compatible`. An enum value the old service does
+    not know is rejected when it reads the field, and the call fails. A field
+    the old version does not define is dropped on receipt
+    (oslo.versionedobjects reads only the fields a class declares), so nothing
+    fails, but the primitive claims a version it does not match and the value
+    still travels to a service that must not see it (nova's ShareMapping
+    1.2 `access_key` is a credential). Removing attributes added since the
+    target version is what oslo.versionedobjects documents
+    `obj_make_compatible` for; hence a warning, not an error.
+
+    In ironic's idiom (a project base class with `_convert_to_version`, called
+    both for RPC and for the database while the conductor is pinned), a class
+    that adds a field and does not define `_convert_to_version` is reported
+    the same way, naming that method.
 
     ## Example
     See below.
@@ -46,8 +58,8 @@ class ObjectBumpWithoutBackport(Rule):
     ## How to allow
     Projects whose house rule is that additive fields need no backport (cinder,
     which caps senders through `OBJ_VERSIONS`) set
-    `objects-backport-new-fields = false`. Classes that backport through
-    ironic's `_convert_to_version` are not checked.
+    `objects-backport-new-fields = false`. Classes that define ironic's
+    `_convert_to_version` are not checked.
 
     ## Fix safety
     Unsafe (`--unsafe-fixes`): the fix adds a branch that drops the added
@@ -69,6 +81,8 @@ class ObjectBumpWithoutBackport(Rule):
     messages = {
         "enum": "{cls} {version} adds values to '{field}' but obj_make_compatible has no "
                 "'target_version < ({major}, {minor})' branch for it",
+        "convert": "{cls} {version} adds '{field}' but {cls} has no _convert_to_version removing it for "
+                   "older versions; add one as the other objects do",
         "wrong": "{cls}: the obj_make_compatible branch for {version} names '{key}', which is not a field "
                  "added in {version} ({added})",
     }
@@ -153,8 +167,20 @@ class ObjectBumpWithoutBackport(Rule):
                     }
                 """},
         ),
+        Invalid(
+            {"ironic/objects/base.py": IRONIC_BASE,
+             "ironic/objects/node_history.py": ironic_history("1.1", '        # Version 1.0: Initial version\n        # Version 1.1: Added project field', "            'id': object_fields.IntegerField(),\n            'project': object_fields.StringField(nullable=True),", mark="  # expect: UPG204")},
+            before={"ironic/objects/base.py": IRONIC_BASE,
+                    "ironic/objects/node_history.py": ironic_history("1.0", '        # Version 1.0: Initial version', "            'id': object_fields.IntegerField(),")},
+        ),
     ]
     VALID = [
+        Valid(
+            {"ironic/objects/base.py": IRONIC_BASE,
+             "ironic/objects/node_history.py": ironic_history("1.1", '        # Version 1.0: Initial version\n        # Version 1.1: Added project field', "            'id': object_fields.IntegerField(),\n            'project': object_fields.StringField(nullable=True),", extra="\n        def _convert_to_version(self, target_version, remove_unavailable_fields=True):\n            if target_version == '1.0' and self.obj_attr_is_set('project'):\n                if remove_unavailable_fields:\n                    delattr(self, 'project')\n                else:\n                    self.project = None\n")},
+            before={"ironic/objects/base.py": IRONIC_BASE,
+                    "ironic/objects/node_history.py": ironic_history("1.0", '        # Version 1.0: Initial version', "            'id': object_fields.IntegerField(),")},
+        ),
         Valid(
             {"nova/objects/base.py": FLAVOR_BASE, "nova/objects/host.py": """
                 from oslo_utils import versionutils
@@ -261,9 +287,15 @@ class ObjectBumpWithoutBackport(Rule):
             ex = ctx.head[rel].extra.get("objects")
             guards = [g for g in (ex.guards.get(name, ()) if ex is not None else ()) if vo[:2] < tuple(g[0]) <= vn[:2]]
             bump = _Bump(name, vo[:2], vn[:2], [e for e in a.notes(name) if vo[:2] < e[0] <= vn[:2]], guards)
+            convert = _inherits_convert_to_version(a.head, ref)
             for f in added:
                 missing = bump.missing(f, (f,))
-                if missing is not None:
+                if missing is None:
+                    continue
+                if convert:
+                    ctx.report(self, rel, span, f"{name}.{f}", variant="convert", cls=name,
+                               version=versions.fmt(missing), field=f)
+                else:
                     ctx.report(self, rel, span, f"{name}.{f}", cls=name, version=versions.fmt(missing), field=f,
                                major=missing[0], minor=missing[1], fix=ctx.analysis(ObjectFixes).backport_fix(name))
             for f, values in enums.items():
@@ -285,6 +317,19 @@ class ObjectBumpWithoutBackport(Rule):
                 at = versions.fmt(g[0])
                 ctx.report(self, rel, gspan, f"{bump.name}.obj_make_compatible", variant="wrong", cls=bump.name,
                            version=at, key=key, added=", ".join(repr(x) for x in bump.at(tuple(g[0]), changed)))
+
+
+def _inherits_convert_to_version(world, ref) -> bool:
+    """Does a project base class define ironic's ``_convert_to_version``?"""
+    try:
+        mro = world.mro(ref)[1:]
+    except Unresolved:
+        return False
+    for base in mro:
+        cs = world.class_summary(base) if not isinstance(base, Opaque) else None
+        if cs is not None and "_convert_to_version" in cs.names:
+            return True
+    return False
 
 
 def _new_values(old: dict, new: dict) -> dict[str, frozenset]:
