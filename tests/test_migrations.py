@@ -647,3 +647,10 @@ def test_upg310_new_migration_paired_with_a_deleted_one_is_not_an_edit(tmp_path)
     write(tmp_path, {old: body.format(rev="aaaa11112222", col="trusted")})
     p = console("check", "--base", "HEAD", "--select", "UPG310", cwd=tmp_path)
     assert p.returncode == 1 and "UPG310" in p.stdout, p.stdout
+
+
+def test_data_step_in_a_declared_expand_phase_points_to_the_projects_own_place():
+    found = _by_symbol("declared_expand")
+    backfill = [f for (code, sym, _), f in found.items() if code == "UPG306"]
+    assert [f.path.rsplit("/", 1)[-1] for f in backfill] == ["004_expand_backfill_flag.py"]
+    assert "expand migration" in backfill[0].message and "contract phase" in backfill[0].message

@@ -10,7 +10,7 @@ from upgradelint.core.lazy import cst
 from upgradelint.core.cst.static import UNKNOWN, dotted, evaluate, kwarg, positional
 from upgradelint.core.cst.walk import fast_visit
 from upgradelint.families.migrations import guards
-from upgradelint.families.migrations.expressions import (SA_MODULES, chain_has, chain_root_call, last_name,
+from upgradelint.families.migrations.expressions import (SA_MODULES, canonical_code, chain_has, chain_root_call, last_name,
                                                          looks_like_sql, sql_text, type_value)
 from upgradelint.families.migrations.facts import MigrationOp
 
@@ -37,6 +37,9 @@ _SIGNATURES = {
     "remove_foreign_keys": ("table_name", "foreign_keys"),
     "remove_fks_from_table": ("table_name",),
 }
+# op.* calls that change nothing in the database: a connection, a context, a name
+_NOT_OPERATIONS = frozenset({"get_bind", "get_context", "f", "inline_literal", "batch_alter_table",
+                             "implementation_for", "register_operation", "invoke"})
 # neutron.db.migration helpers: the same operations under another name
 _PROJECT_HELPERS = {"drop_table_if_exists": "drop_table", "rename_table_if_exists": "rename_table",
                     "alter_column_if_exists": "alter_column", "add_column_if_not_exists": "add_column",
@@ -83,7 +86,7 @@ class OpCollector:
         saved_names = dict(self.names)  # local constants do not leak out of the function
         self.helper = helper
         self.top = {id(st) for st in fn.body.body} if isinstance(fn.body, cst.IndentedBlock) else set()
-        self.code.append(self.parsed.code(fn.body))
+        self.code.append(canonical_code(self.parsed.code(fn.body)))
         fast_visit(fn.body, self)
         self.helper, self.dialects, self.top, self.dialect_vars, self.inspected = saved
         self.names = saved_names
@@ -348,6 +351,8 @@ class OpCollector:
     def _op_call(self, name, node, batch_table=UNKNOWN):
         """op.X(...) (or batch_op.X(...) when batch_table is given), with keyword
         arguments moved to their positional place."""
+        if name in _NOT_OPERATIONS:
+            return
         sig = _SIGNATURES.get(name, ("table_name",))
         if batch_table is not UNKNOWN:
             sig = tuple(p for p in sig if p not in ("table_name", "source_table"))
@@ -376,7 +381,7 @@ class OpCollector:
             rest = [kwarg(node, "column")]
         detail = self._details(name, node, rest)
         # what the linter cannot evaluate, as written: an edit of it is an edit of the operation
-        unknown = tuple((i, " ".join(self.parsed.code(n).split())) for i, (n, v) in enumerate(zip(nodes, vals))
+        unknown = tuple((i, canonical_code(self.parsed.code(n))) for i, (n, v) in enumerate(zip(nodes, vals))
                         if n is not None and v is None)
         self._add(name, "op" if batch_table is UNKNOWN else "batch", table, vals, node,
                   detail + ((("unknown", unknown),) if unknown else ()))
@@ -602,6 +607,9 @@ class OpCollector:
         if isinstance(node, cst.Call) and (dotted(node.func) or "").rsplit(".", 1)[-1] == "Column":
             args = positional(node)  # a Column(...) argument stands for its name
             node = args[0] if args else kwarg(node, "name")
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "f" \
+                and dotted(node.func.value) in self.op_names and positional(node):
+            node = positional(node)[0]  # op.f('ix_name'): the name as given, not run through the convention
         v = evaluate(node, self.names)
         return None if v is UNKNOWN else v
 

@@ -148,3 +148,31 @@ def chain_has(node, attr: str) -> bool:
             node = node.value
         else:
             return False
+
+
+def canonical_code(text: str) -> str:
+    """Code as its tokens, so that a reformat compares equal: no whitespace or
+    line breaks, no trailing comma before a closing bracket, one quote style for
+    plain string literals (``'a',\n)`` and ``"a")`` are the same)."""
+    import ast
+    import io
+    import tokenize
+
+    try:
+        toks = [t for t in tokenize.generate_tokens(io.StringIO(text).readline)
+                if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
+                                  tokenize.COMMENT, tokenize.ENDMARKER)]
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return " ".join(text.split())
+    out = []
+    for i, t in enumerate(toks):
+        s = t.string
+        if s == "," and i + 1 < len(toks) and toks[i + 1].string in (")", "]", "}"):
+            continue
+        if t.type == tokenize.STRING and s[:1] in ("'", '"'):
+            try:
+                s = repr(ast.literal_eval(s))
+            except (ValueError, SyntaxError):
+                pass
+        out.append(s)
+    return " ".join(out)

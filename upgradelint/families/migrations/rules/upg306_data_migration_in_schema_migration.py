@@ -30,6 +30,11 @@ class DataMigrationInSchemaMigration(Rule):
     Rows inserted into tables services write (manila's share type extra specs)
     stay reported.
 
+    In a declared expand phase (neutron's `expand/` branch, keystone's
+    `expand_repo`), the message points to the project's own place for data
+    steps: neutron's devref puts data migrations in the contract branch,
+    keystone and glance have data-migration repositories.
+
     ## Why is this bad?
     A backfill in a schema migration runs in one long transaction that holds
     row locks, races with N-1 services that keep writing the old way, and makes
@@ -63,7 +68,9 @@ class DataMigrationInSchemaMigration(Rule):
     name = "data-migration-in-schema-migration"
     message = ("{verb} on '{table}' in a schema migration's upgrade(): a long transaction racing N-1 writers; "
                "move it to an online data migration")
-    messages = {"model_import": "imports application code '{module}' in a migration: it runs against future "
+    messages = {"expand": "{verb} on '{table}' in an expand migration's upgrade(): it runs while N-1 services "
+                          "write the table; move it to the data-migration or contract phase",
+                "model_import": "imports application code '{module}' in a migration: it runs against future "
                                 "code; copy the table definition into the migration"}
     severity = "warning"
     INVALID = [
@@ -162,6 +169,7 @@ class DataMigrationInSchemaMigration(Rule):
                 if op.name == "bulk_insert" and op.get("literal_rows") and a.lookup_table(f.path, step):
                     continue  # a new value in an enum lookup table no service writes
                 verb = op.get("verb") or ("INSERT" if op.name == "bulk_insert" else "?")
-                report(ctx, self, f.path, op.span, f"{step.shown_table}:{verb}", table=step.shown_table, verb=verb)
+                report(ctx, self, f.path, op.span, f"{step.shown_table}:{verb}", "expand" if f.expand else None,
+                       table=step.shown_table, verb=verb)
             for mod, span in f.model_imports:
                 report(ctx, self, f.path, span, f"import:{mod}", "model_import", module=mod)
