@@ -387,7 +387,54 @@ def _parsed_literal(node):
 def _guards(parsed, fn, with_lines) -> tuple:
     vis = _guard_visitor()()
     fast_visit(fn.body, vis)
-    return tuple((ver, keys, parsed.span(node).line if with_lines else 0) for ver, keys, node in vis.found)
+    found = [(ver, keys, parsed.span(node).line if with_lines else 0) for ver, keys, node in vis.found]
+    found.extend((ver, keys, parsed.span(node).line if with_lines else 0) for ver, keys, node in _table_guards(fn))
+    return tuple(found)
+
+
+def _table_guards(fn) -> list:
+    """cinder's table-driven backport: ``added_fields = (((1, 4), ('cluster',)), ...)``
+    walked by ``for version, remove_fields in added_fields: if target_version < version:``;
+    each row is a guard for its version. A table no such loop walks is not one."""
+    tables, walked = {}, set()
+    body = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else ()
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign) and len(small.targets) == 1 and \
+                        isinstance(small.targets[0].target, cst.Name) and isinstance(small.value, (cst.Tuple, cst.List)):
+                    tables[small.targets[0].target.value] = small.value
+        elif isinstance(stmt, cst.For) and isinstance(stmt.iter, cst.Name) and isinstance(stmt.target, cst.Tuple) \
+                and stmt.target.elements and isinstance(stmt.target.elements[0].value, cst.Name):
+            var = stmt.target.elements[0].value.value
+            if any(isinstance(s, cst.If) and _compares_to(s.test, var) for s in stmt.body.body):
+                walked.add(stmt.iter.value)
+    out = []
+    for name in walked & set(tables):
+        for row in tables[name].elements:
+            if not isinstance(row.value, cst.Tuple) or len(row.value.elements) < 2:
+                continue
+            ver = evaluate(row.value.elements[0].value)
+            if not (isinstance(ver, tuple) and len(ver) >= 2 and all(isinstance(x, int) for x in ver[:2])):
+                continue
+            keys = set()
+            for el in row.value.elements[1:]:
+                v = evaluate(el.value)
+                if isinstance(v, str):
+                    keys.add(v)
+                elif isinstance(v, tuple):
+                    keys.update(k for k in v if isinstance(k, str))
+            out.append((tuple(ver[:2]), tuple(sorted(keys)), row.value))
+    return out
+
+
+def _compares_to(test, var: str) -> bool:
+    """``target_version < var`` (the loop's version variable), also inside and/or."""
+    if isinstance(test, cst.BooleanOperation):
+        return _compares_to(test.left, var) or _compares_to(test.right, var)
+    return isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
+        isinstance(test.comparisons[0].operator, cst.LessThan) and \
+        isinstance(test.comparisons[0].comparator, cst.Name) and test.comparisons[0].comparator.value == var
 
 
 def context(root, head, lister) -> list[str]:

@@ -31,6 +31,10 @@ class ObjectBumpWithoutBackport(Rule):
     `fields.py` class whose `ALL` gains members), and only new values count:
     `ALL = (X)` becoming `ALL = (X,)` adds none. The version test may be a
     tuple, a string, or a parsed literal (`SemanticVersion.parse('1.2')`).
+    cinder's table-driven backport counts as well: each row of
+    `added_fields = (((1, 7), ('parent',)), ...)`, walked by
+    `for version, remove_fields in added_fields: if target_version < version:`,
+    is the branch for its version.
 
     ## Why is this bad?
     When a new service sends the object to an N-1 one, the object is
