@@ -69,6 +69,7 @@ def test_setup_cfg_and_tox_ini_config(proj):
     ("[tool.upgradelint]\njobs = 0\n", "'jobs' must be at least 1"),
     ("[tool.upgradelint]\nseverity = {UPG101 = 'fatal'}\n", "'severity.UPG101'"),
     ("[tool.upgradelint\n", "invalid TOML"),
+    ("[tool.upgradelint]\nrpc-oldest-release = 'epoxi'\n", "'rpc-oldest-release' must name an OpenStack release"),
 ])
 def test_bad_config_is_a_usage_error_naming_the_key(proj, cfg, needle):
     write(proj, {"pyproject.toml": cfg})

@@ -245,3 +245,12 @@ def test_hook_manifest_is_valid():
     with open(os.path.join(ROOT, ".pre-commit-hooks.yaml")) as fh:
         text = fh.read()
     assert "id: upgradelint" in text and "entry: upgradelint check --pre-commit" in text
+
+
+def test_cli_misspelt_oldest_release_is_a_usage_error(proj):
+    """A release name the calendar does not know would silently fall back to the
+    project's tables; say so instead."""
+    write(proj, {"pyproject.toml": "[tool.upgradelint]\nrpc-oldest-release = 'epoxi'\n"})
+    p = console("check", cwd=proj)
+    assert p.returncode == 2
+    assert "'rpc-oldest-release' must name an OpenStack release" in p.stderr and "'epoxi'" in p.stderr

@@ -10,6 +10,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from upgradelint.core import calendar
 from upgradelint.core.model import SEVERITIES, UsageError
 
 try:  # Python >= 3.11
@@ -117,7 +118,7 @@ _KEYS = {
     "exclude": "list", "extend-exclude": "list", "per-file-ignores": "pfi",
     "severity": "severity", "base": "str", "baseline": "str", "jobs": "int", "cache": "bool",
     "rpc-version-caps": "bool", "objects-backport-new-fields": "bool", "rpc-guard-in-client": "bool",
-    "rpc-oldest-release": "str",
+    "rpc-oldest-release": "release",
     "contract-paths": "list", "allowed-migrations": "list", "migrations-released-through": "list",
 }
 
@@ -131,6 +132,11 @@ def _as_list(value, key: str, where: str) -> list[str]:
 
 
 def _convert(kind: str, key: str, value, where: str):
+    if kind == "release":
+        if not isinstance(value, str) or calendar.index(value) is None:
+            raise UsageError(f"{where}: '{key}' must name an OpenStack release ('epoxy' or '2025.1'), "
+                             f"not {value!r}")
+        return value.strip()
     if kind == "codes":
         codes = _as_list(value, key, where)
         for c in codes:

@@ -11,7 +11,7 @@ from upgradelint.core import versions
 from upgradelint.core.cst.static import evaluate
 from upgradelint.core.lazy import cst
 from upgradelint.families.rpc.facts import ReleaseTables
-from upgradelint.families.rpc.releases import index
+from upgradelint.core.calendar import index
 from upgradelint.families.rpc.syntax import classes, str_key
 
 

@@ -31,7 +31,7 @@ from upgradelint.core import versions
 from upgradelint.core.rule import Context
 from upgradelint.families.rpc.analysis import current_version, rpc_extra, send_version
 from upgradelint.families.rpc.facts import ReleaseTables, RpcClient, RpcServer
-from upgradelint.families.rpc.releases import index, name, oldest_for
+from upgradelint.core.calendar import index, name, oldest_for
 
 
 @dataclass(frozen=True)

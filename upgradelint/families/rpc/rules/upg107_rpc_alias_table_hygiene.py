@@ -6,7 +6,7 @@ import difflib
 
 from upgradelint.core import versions
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
-from upgradelint.families.rpc.releases import OPENSTACK_RELEASES
+from upgradelint.core.calendar import OPENSTACK_RELEASES
 
 _RELEASE_INDEX = {name: i for i, name in enumerate(OPENSTACK_RELEASES)}
 
