@@ -151,3 +151,13 @@ def test_pre_commit_honours_the_baseline(tmp_path):
     console("baseline", cwd=tmp_path)
     p = run("run", "--from-ref", "HEAD~1", "--to-ref", "HEAD")
     assert p.returncode == 0, p.stdout
+
+
+def test_baseline_is_a_full_tree_run_whatever_base_the_config_or_hook_names(proj):
+    """A project that sets ``base`` (or runs under pre-commit's --from-ref) still
+    baselines every finding of today, not the few its last commit added."""
+    write(proj, {"pyproject.toml": "[project]\nname='p'\n\n[tool.upgradelint]\nbase = 'HEAD'\n"})
+    git(proj, "commit", "-qam", "base = HEAD")
+    assert console("check", cwd=proj).returncode == 0  # diff mode against HEAD: nothing new
+    p = console("baseline", cwd=proj, env={"PRE_COMMIT_FROM_REF": "HEAD"})
+    assert p.returncode == 0 and "Wrote 2 findings" in p.stdout

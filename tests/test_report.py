@@ -6,6 +6,7 @@ diverged histories, a head that is not the work tree, a project in a
 subdirectory)."""
 
 import json
+import os
 import shutil
 
 import pytest
@@ -300,7 +301,7 @@ def test_json_keys_are_the_documented_contract(shop):
     """The keys the README documents; adding one is fine (add it there too), renaming is not."""
     doc = _json(shop, "1.0.0..2.0.0")
     assert set(doc) == {"base", "head", "range", "rpc", "objects", "migrations", "tables", "removable_compat",
-                        "notes", "unknown", "findings", "errors"}
+                        "expired_compat", "notes", "unknown", "findings", "errors"}
     assert set(doc["range"]) == {"base_commit", "head_commit", "relation", "shallow", "findings_base",
                                  "files_changed"}
     assert set(doc["rpc"][0]) == {"path", "class", "topic", "namespace", "from", "to", "recorded_as", "caps",
@@ -473,3 +474,22 @@ def test_project_in_a_subdirectory(tmp_path):
     git(repo, "checkout", "-q", "v1")  # the head is materialised, under the same prefix
     doc = _json(repo / "svc", "v1..v2")
     assert [(r["path"], r["from"], r["to"]) for r in doc["rpc"]] == [("shop/widget/rpcapi.py", "1.1", "1.2")]
+
+
+def test_expired_compat_comes_from_the_release_window(tmp_path):
+    """A tree whose tables name the oldest supported release: UPG110's notes at the
+    head are the report's expired compat, and the window caveat goes."""
+    src = os.path.join(os.path.dirname(__file__), "fixtures", "rpc", "nova_expired_compat", "tree")
+    root = tmp_path / "nova"
+    shutil.copytree(src, root)
+    git(root, "init", "-q", "-b", "main")
+    write(root, {"pyproject.toml": "[project]\nname = 'nova'\n"})
+    _commit(root, "1.0.0")
+    write(root, {"nova/__init__.py": "# 2.0.0\n"})
+    _commit(root, "2.0.0")
+    doc = _json(root, "1.0.0..2.0.0")
+    assert doc["expired_compat"] and {f["code"] for f in doc["expired_compat"]} == {"UPG110"}
+    assert {f["path"] for f in doc["expired_compat"]} == {"nova/compute/rpcapi.py", "nova/compute/manager.py"}
+    assert not any("the release window" in u for u in doc["unknown"])
+    md = report(root, "1.0.0..2.0.0").stdout
+    assert "Compat code the release window says 2.0.0 can remove (UPG110)" in md

@@ -43,6 +43,7 @@ class Options:
     baseline: bool = True  # hide the findings recorded in the project's baseline file, when there is one
     conventions: bool = False  # also report the project conventions each family detected (--show-conventions)
     memo: bool = False  # reuse config and git diff across calls in this process (flake8)
+    full_tree: bool = False  # judge the whole tree, whatever base the config or environment names
 
 
 def choose_base(cli_value: str | None, cfg) -> str | None:
@@ -228,7 +229,7 @@ def check(opts: Options) -> Result:
     paths = project.discover(root, opts.paths, cfg) if opts.paths or not opts.sources else list(opts.sources)
     whole = not opts.sources and (not opts.paths or any(
         os.path.isdir(p) and os.path.abspath(p) == root for p in opts.paths))
-    base_ref = choose_base(opts.base, cfg)
+    base_ref = None if opts.full_tree else choose_base(opts.base, cfg)
     result = Result(root=root)
     bl = _load_baseline(root, cfg, opts.memo) if opts.baseline else None
 

@@ -175,7 +175,7 @@ def _baseline(args) -> int:
     from upgradelint import engine
     from upgradelint.core import baseline as bl
 
-    result = engine.check(options(args, baseline=False))
+    result = engine.check(options(args, baseline=False, full_tree=True))
     _, cfg = engine.load_config(options(args))
     path = engine.baseline_path(result.root, cfg)
     old = bl.load(path)  # a corrupt file stops here (exit 2), untouched

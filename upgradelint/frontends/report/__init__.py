@@ -107,6 +107,9 @@ def build(base: str, head: str, config_file: str | None = None, jobs: int | None
             sides.head.load(grep.files())
             report = assemble(rng, sides, cfg, where)
             add_findings(report, findings.result())
+            add_window(report, engine.check(engine.Options(
+                root=head_dir, config_file=config_file, jobs=jobs, use_cache=use_cache, select=("UPG110",),
+                baseline=False, full_tree=True)))
             return report
         finally:
             findings.close()
@@ -134,6 +137,18 @@ def assemble(rng, sides, cfg, where: str):
     r.removable = N.removable(a, b, sides.changed)
     r.sides = (a, b)
     return r
+
+
+def add_window(r, result) -> None:
+    """The compat code UPG110 finds expired at the head, from the release window
+    the project's tables give; when there is some, the window is known and the
+    caveat that the base ref stands in for the oldest release goes."""
+    from upgradelint.frontends.report import notes as N
+
+    r.expired = sorted((f for f in result.findings if f.code == "UPG110"), key=lambda f: (f.path, f.line))
+    if r.expired:
+        caveat = N.UNKNOWN_WINDOW.format(base=r.base, head=r.head)
+        r.unknown = [u for u in r.unknown if u != caveat]
 
 
 def add_findings(r, result) -> None:

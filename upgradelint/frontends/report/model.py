@@ -243,6 +243,7 @@ class Report:
     migrations: list = field(default_factory=list)
     tables: list = field(default_factory=list)
     removable: list = field(default_factory=list)
+    expired: list = field(default_factory=list)  # UPG110 findings at the head: the release window says it can go
     notes: list = field(default_factory=list)
     unknown: list = field(default_factory=list)  # what the facts cannot tell
     findings: list = field(default_factory=list)  # Finding, exactly as check --base gives them
@@ -270,6 +271,7 @@ class Report:
             "migrations": [m.as_json() for m in self.migrations],
             "tables": [t.as_json() for t in self.tables],
             "removable_compat": [r.as_json() for r in self.removable],
+            "expired_compat": [finding_dict(f) for f in self.expired],
             "notes": list(self.notes),
             "unknown": list(self.unknown),
             "findings": [finding_dict(f) for f in self.findings],

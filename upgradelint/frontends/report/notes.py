@@ -1,11 +1,10 @@
 """Operator notes derived from the facts, the compatibility code the head can
 drop, and what the facts cannot tell.
 
-Nothing here is invented: a note names the facts it comes from. The oldest
-release the head still supports (the release window) is not among the facts
-yet (nova ``OLDEST_SUPPORTED_SERVICE_VERSION``; cinder and neutron keep no such
-table; ironic's ``RELEASE_MAPPING`` keeps every old release), so the removable
-list assumes the base ref is the oldest supported release, and says so."""
+Nothing here is invented: a note names the facts it comes from. The removable
+list assumes the base ref is the oldest supported release, and says so; the
+release window itself (UPG110, from the project's own tables) feeds the
+report's expired-compat section."""
 
 from __future__ import annotations
 
@@ -13,10 +12,9 @@ from upgradelint.core import versions
 from upgradelint.frontends.report.facts import compat_of, endpoints_near, recorded_version
 from upgradelint.frontends.report.model import Removable
 
-UNKNOWN_WINDOW = ("the release window: which release is the oldest {head} supports is not in the facts (nova's "
-                  "OLDEST_SUPPORTED_SERVICE_VERSION and SERVICE_VERSION_ALIASES are not extracted; ironic's "
-                  "RELEASE_MAPPING lists every old release; cinder and neutron record none), so the removable "
-                  "compat code assumes {base} is the oldest")
+UNKNOWN_WINDOW = ("the release window: the project's tables (nova's OLDEST_SUPPORTED_SERVICE_VERSION and "
+                  "VERSION_ALIASES, ironic's named RELEASE_MAPPING entries) do not show compat code older than "
+                  "the oldest release {head} supports, so the removable list above assumes {base} is the oldest")
 UNKNOWN_TOPIC = "RPC topics: the facts carry a client's namespace, not its Target(topic=...)"
 UNKNOWN_ONLINE = ("online data migrations (the online_data_migrations commands) are not in the facts: check the "
                   "release notes for the ones {head} expects to have finished before its successor's schema "

@@ -59,6 +59,9 @@ def outline(r) -> tuple[str, str, list]:
         Section("Operator notes", [Item(n) for n in r.notes], "nothing to note"),
         Section(f"Compat code {r.head} can remove if {r.base} is the oldest release it supports",
                 [_removable(x) for x in r.removable], "none found"),
+        Section(f"Compat code the release window says {r.head} can remove (UPG110)",
+                [Item(f"`{f.path}:{f.line}`: {f.message}") for f in r.expired],
+                "none, or the project's tables do not tell the oldest supported release"),
         Section("Not known from the facts", [Item(u) for u in r.unknown], "nothing"),
         _findings(r),
     ]
