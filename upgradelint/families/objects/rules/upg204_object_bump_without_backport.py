@@ -34,7 +34,8 @@ class ObjectBumpWithoutBackport(Rule):
     cinder's table-driven backport counts as well: each row of
     `added_fields = (((1, 7), ('parent',)), ...)`, walked by
     `for version, remove_fields in added_fields: if target_version < version:`,
-    is the branch for its version.
+    is the branch for its version. A class without its own
+    `obj_make_compatible` is judged by the one it inherits.
 
     ## Why is this bad?
     When a new service sends the object to an N-1 one, the object is
@@ -288,8 +289,7 @@ class ObjectBumpWithoutBackport(Rule):
             enums = _new_values(a.enum_values(name, True) or {}, a.enum_values(name) or {})
             if not added and not enums:
                 continue
-            ex = ctx.head[rel].extra.get("objects")
-            guards = [g for g in (ex.guards.get(name, ()) if ex is not None else ()) if vo[:2] < tuple(g[0]) <= vn[:2]]
+            guards = [g for g in _guards_of(ctx, a, ref, rel) if vo[:2] < tuple(g[0]) <= vn[:2]]
             bump = _Bump(name, vo[:2], vn[:2], [e for e in a.notes(name) if vo[:2] < e[0] <= vn[:2]], guards)
             convert = _inherits_convert_to_version(a.head, ref)
             for f in added:
@@ -321,6 +321,28 @@ class ObjectBumpWithoutBackport(Rule):
                 at = versions.fmt(g[0])
                 ctx.report(self, rel, gspan, f"{bump.name}.obj_make_compatible", variant="wrong", cls=bump.name,
                            version=at, key=key, added=", ".join(repr(x) for x in bump.at(tuple(g[0]), changed)))
+
+
+def _guards_of(ctx, a, ref, rel) -> tuple:
+    """The backport guards the class runs: its own ``obj_make_compatible``'s, else
+    those of the nearest base that defines one (cinder's ``BackupImport(Backup)``)."""
+    ex = ctx.head[rel].extra.get("objects")
+    if ex is not None and ref.name in ex.guards:
+        return ex.guards[ref.name]
+    cs = a.head.class_summary(ref)
+    if cs is not None and "obj_make_compatible" in cs.names:
+        return ()
+    try:
+        mro = a.head.mro(ref)[1:]
+    except Unresolved:
+        return ()
+    for base in mro:
+        if isinstance(base, Opaque) or a.mod_path.get(base.module) is None:
+            continue
+        bex = ctx.head[a.mod_path[base.module]].extra.get("objects")
+        if bex is not None and base.name in bex.guards:
+            return bex.guards[base.name]
+    return ()
 
 
 def _inherits_convert_to_version(world, ref) -> bool:
