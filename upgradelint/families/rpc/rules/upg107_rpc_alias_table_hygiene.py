@@ -7,6 +7,7 @@ import difflib
 from upgradelint.core import versions
 from upgradelint.core.rule import Context, Invalid, Rule, Valid
 from upgradelint.core.calendar import OPENSTACK_RELEASES
+from upgradelint.families.rpc.analysis import current_version
 
 _RELEASE_INDEX = {name: i for i, name in enumerate(OPENSTACK_RELEASES)}
 
@@ -20,7 +21,11 @@ class RpcAliasTableHygiene(Rule):
     (entries are in release order), a release named twice, a misspelt
     OpenStack release name, and releases out of their order.
 
-    Repeated values are fine (`'newton': '4.13', 'ocata': '4.13'`).
+    Repeated values are fine (`'newton': '4.13', 'ocata': '4.13'`). An alias
+    above the history but not above what the client itself sends means the
+    history docstring lags (trove's guest agent API at 1.3 documents up to 1.1):
+    UPG104 asks for the missing history lines, and the alias is not reported
+    again.
 
     ## Why is this bad?
     Operators pin `[upgrade_levels] compute = <release>` during an upgrade. An
@@ -94,6 +99,26 @@ class RpcAliasTableHygiene(Rule):
             """,
             path="nova/scheduler/rpcapi.py",
         ),
+        Valid(
+            """
+            class API:
+                '''
+                1.0 - Initial version.
+                1.1 - Add ds_version to prepare
+                '''
+
+                VERSION_ALIASES = {
+                    'victoria': '1.1',
+                    'epoxy': '1.2',
+                }
+
+                def resize_fs(self, ctxt, online):
+                    # the history lags behind what the client sends: UPG104's finding, not this one
+                    cctxt = self.client.prepare(version='1.2')
+                    return cctxt.call(ctxt, 'resize_fs', online=online)
+            """,
+            path="trove/guestagent/api.py",
+        ),
     ]
 
     def check(self, ctx: Context):
@@ -123,7 +148,7 @@ class RpcAliasTableHygiene(Rule):
                             continue
                     if release in seen:
                         ctx.report(self, path, span, symbol, variant="dup", cls=client.name, release=release)
-                    elif top and versions.same_major_gt(version, top):
+                    elif top and versions.same_major_gt(version, top) and not _history_stale(client, version, top):
                         ctx.report(self, path, span, symbol, cls=client.name, release=release, version=version,
                                    max=top)
                     elif prev is not None and versions.key(version) < versions.key(prev):
@@ -131,3 +156,11 @@ class RpcAliasTableHygiene(Rule):
                                    version=version, prev=prev)
                     seen.add(release)
                     prev = version if prev is None or versions.key(version) >= versions.key(prev) else prev
+
+
+def _history_stale(client, version: str, top: str) -> bool:
+    """The client itself sends at or above the alias, past its history: the
+    docstring is what lags (UPG104 asks for the missing lines), not the table."""
+    current = current_version(client)
+    return bool(current) and versions.same_major_gt(current, top) and \
+        versions.key(version) <= versions.key(current)
