@@ -4,6 +4,8 @@ functions of ``MigrationOp`` facts (no context)."""
 
 from __future__ import annotations
 
+import re
+
 CREATE_TABLE = ("create_table", "create_table_if_not_exists")
 DROP_TABLE = ("drop_table", "drop_table_if_exists")
 RENAME_TABLE = ("rename_table", "rename_table_if_exists")
@@ -100,10 +102,22 @@ def type_length(t):
     return None
 
 
+_KEYWORD_PARAM = re.compile(r"^(fsp|precision|timezone|display_width)=")
+_SHOWN_VALUES = 6  # an Enum of more values is shown by its first ones and a count
+
+
 def fmt_type(t) -> str:
+    """A type as messages show it: ``String(36)``, ``Numeric(precision=30)``,
+    ``Enum('a', 'b', ... +20 more)``."""
     if not t:
         return "?"
-    return f"{t[0]}({', '.join(repr(p) if isinstance(p, str) else str(p) for p in t[1])})" if t[1] else t[0]
+    if not t[1]:
+        return t[0]
+    parts = [p if isinstance(p, str) and _KEYWORD_PARAM.match(p) else repr(p) if isinstance(p, str) else str(p)
+             for p in t[1]]
+    if len(parts) > _SHOWN_VALUES + 2:
+        parts = parts[:_SHOWN_VALUES] + [f"... +{len(parts) - _SHOWN_VALUES} more"]
+    return f"{t[0]}({', '.join(parts)})"
 
 
 _CANONICAL = {"unicode": "string", "varchar": "string", "nvarchar": "string", "unicodetext": "text",

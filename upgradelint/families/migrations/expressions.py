@@ -44,11 +44,14 @@ def last_name(node) -> str | None:
     return d.rsplit(".", 1)[-1] if d else None
 
 
-def type_value(node, names):
+def type_value(node, names, depth: int = 0):
     """A column type as ('String', (255,)), from ``sa.String(255)``, ``String``,
-    ``mysql.VARCHAR(length=60)``; None when unknown."""
-    if node is None:
+    ``mysql.VARCHAR(length=60)``, or a module-level name bound to one
+    (``new_auth = sa.Enum(...)`` then ``type_=new_auth``); None when unknown."""
+    if node is None or depth > 5:
         return None
+    if isinstance(node, cst.Name) and names and isinstance(names.get(node.value), (cst.Call, cst.Attribute)):
+        return type_value(names[node.value], names, depth + 1)
     if isinstance(node, cst.Call):
         base = last_name(node.func)
         if not base or not base[:1].isupper():
