@@ -160,6 +160,12 @@ def retype_verdict(old, new) -> tuple[str | None, str]:
         if o and n and set(o) <= set(n):
             return "warning", "retype_enum"
         return "error", "retype_narrow" if o and n else "retype_unknown"
+    digits = _fixed_point(old), _fixed_point(new)
+    if None not in digits:
+        (io, so), (in_, sn) = digits
+        if in_ < io or sn < so:
+            return "error", "retype_narrow"  # Numeric(20, 8) -> Numeric(30, 28) keeps 2 integer digits of 12
+        return (None, "") if (in_, sn) == (io, so) else ("warning", "retype_widen")
     lo, ln = type_length(old), type_length(new)
     if lo is not None and ln is not None:
         if ln < lo:
@@ -170,6 +176,14 @@ def retype_verdict(old, new) -> tuple[str | None, str]:
     if canonical(old) == canonical(new) and old[1] == new[1]:
         return None, ""
     return "warning", "retype_same_family"
+
+
+def _fixed_point(t):
+    """(integer digits, scale) of ``Numeric(p, s)`` / ``DECIMAL(p, s)``; None otherwise."""
+    if not t or t[0].lower() not in ("numeric", "decimal") or len(t[1]) != 2 or \
+            not all(isinstance(x, int) for x in t[1]):
+        return None
+    return t[1][0] - t[1][1], t[1][1]
 
 
 def _enum_to_string(old, new) -> tuple[str, str]:

@@ -44,6 +44,9 @@ def last_name(node) -> str | None:
     return d.rsplit(".", 1)[-1] if d else None
 
 
+_FIXED_POINT = {"numeric", "decimal"}
+
+
 def type_value(node, names, depth: int = 0):
     """A column type as ('String', (255,)), from ``sa.String(255)``, ``String``,
     ``mysql.VARCHAR(length=60)``, or a module-level name bound to one
@@ -66,6 +69,13 @@ def type_value(node, names, depth: int = 0):
         if length is not None and not params:
             v = evaluate(length, names)
             params.append(v if isinstance(v, int) else None)
+        if base.lower() in _FIXED_POINT and not params and kwarg(node, "precision") is not None:
+            # Numeric(precision=30, scale=28) is Numeric(30, 28)
+            for key in ("precision", "scale"):
+                v = evaluate(kwarg(node, key), names) if kwarg(node, key) is not None else UNKNOWN
+                if isinstance(v, int):
+                    params.append(v)
+            return (base, tuple(params))
         for key in ("fsp", "precision", "timezone", "display_width"):
             v = evaluate(kwarg(node, key), names) if kwarg(node, key) is not None else UNKNOWN
             if isinstance(v, (int, bool)):

@@ -45,7 +45,10 @@ class RetypeNarrowOrNotNull(Rule):
     `modify_foreign_keys_constraint_with_col_change` helper), what the column
     was is not known: `nullable=False` is then an info note, not an error.
     Types are compared by the DDL they render: `Unicode(100)` and
-    `String(100)` are both VARCHAR(100); a project `TypeDecorator` stands for
+    `String(100)` are both VARCHAR(100); `Numeric(precision=30, scale=28)` is
+    `Numeric(30, 28)`, and a fixed-point type narrows when its integer digits
+    (precision minus scale) or its scale shrink (`Numeric(20, 8)` to
+    `Numeric(30, 28)` keeps 2 integer digits of 12); a project `TypeDecorator` stands for
     its `impl` (`types.Uuid` with `impl = String(36)` over a `String(36)`
     column is no change), a type factory for what it returns
     (`MutableDict.as_mutable(X)`, `Text().with_variant(LONGTEXT(), 'mysql')`).
