@@ -76,19 +76,21 @@ class OpCollector:
         self.dialects: frozenset | None = None  # the dialects the current statement runs on (None: any)
         self.dialect_vars: set[str] = set()  # locals bound to the dialect name
         self.inspected: set[str] = set()  # locals bound to what an inspector found
+        self.reflected: set[str] = set()  # locals bound to the columns the database has (get_columns)
         self.if_exists = 0  # depth of ifs that test what the inspector found
         self.top: set[int] = set()  # ids of the current function's top-level statements
         self.row_lists: set[str] = set()  # locals bound to literal rows (``rows = [{'name': 'x'}]``)
 
     def run(self, fn: cst.FunctionDef, helper: str | None) -> None:
         self.stack.append(fn.name.value)
-        saved = (self.helper, self.dialects, self.top, set(self.dialect_vars), set(self.inspected))
+        saved = (self.helper, self.dialects, self.top, set(self.dialect_vars), set(self.inspected),
+                 set(self.reflected))
         saved_names = dict(self.names)  # local constants do not leak out of the function
         self.helper = helper
         self.top = {id(st) for st in fn.body.body} if isinstance(fn.body, cst.IndentedBlock) else set()
         self.code.append(canonical_code(self.parsed.code(fn.body)))
         fast_visit(fn.body, self)
-        self.helper, self.dialects, self.top, self.dialect_vars, self.inspected = saved
+        self.helper, self.dialects, self.top, self.dialect_vars, self.inspected, self.reflected = saved
         self.names = saved_names
         self.stack.pop()
 
@@ -188,6 +190,8 @@ class OpCollector:
             self.dialect_vars.add(name)
         if guards.inspects(value):
             self.inspected.add(name)
+        if guards.reflects_columns(value) or guards.reads_any(value, self.reflected):
+            self.reflected.add(name)  # also what is computed from it: {m['type'] for m in columns}.pop()
         table = self._table_of_expr(value)
         if table is not UNKNOWN:
             self.tables[name] = table
@@ -398,6 +402,8 @@ class OpCollector:
                 out.append((key, self._val(v)))
             elif key in ("type_", "existing_type", "type"):
                 out.append(("type_" if key == "type" else key, type_value(v, self.names)))
+                if key in ("type_", "type") and isinstance(v, cst.Name) and v.value in self.reflected:
+                    out.append(("type_reflected", True))  # the type the database has: restated, not changed
             elif key in ("server_default", "existing_server_default"):
                 out.append((key, not (isinstance(v, cst.Name) and v.value == "None")))
             else:

@@ -82,6 +82,16 @@ def inspects(node) -> bool:
                for n in preorder(node))
 
 
+def reflects_columns(node) -> bool:
+    """Does the expression read the columns the database has (``inspector.get_columns(t)``)?"""
+    return any(isinstance(n, cst.Call) and _chain(n.func)[-1:] == ["get_columns"] for n in preorder(node))
+
+
+def reads_any(node, names) -> bool:
+    """Does the expression read one of the locals ``names``?"""
+    return bool(names) and any(isinstance(n, cst.Name) and n.value in names for n in preorder(node))
+
+
 def is_inspector_guard(test, inspected) -> bool:
     """``if 'name' in <what the inspector found>:`` (directly or through a local)."""
     if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:

@@ -40,6 +40,9 @@ class RetypeNarrowOrNotNull(Rule):
     before `existing_type=`: a restated `nullable=False` on a primary key (on
     the column or in a table-level `PrimaryKeyConstraint`), or on a column
     created or already made NOT NULL, changes nothing and is not reported.
+    A `type_` the migration read back from the database
+    (`inspector.get_columns()`, directly or through a local computed from it)
+    restates the column's type and is no change.
     When the table's creation was read and the column is in none of the
     migrations (tacker renames columns through its own
     `modify_foreign_keys_constraint_with_col_change` helper), what the column
@@ -264,6 +267,8 @@ class RetypeNarrowOrNotNull(Rule):
         created, added or retyped the column, else ``existing_type=``), project
         types resolved to the DDL they render."""
         op = step.op
+        if op.get("type_reflected"):
+            return  # type_ is what the inspector read from the database: the column keeps its type
         if not (op.has("type_") and op.get("type_") != op.get("existing_type", -1)):
             if op.get("sql") == "MODIFY" and not op.has("type_"):
                 report(ctx, self, f.path, op.span, step.qualified, "retype_unknown", "warning",
