@@ -77,6 +77,7 @@ class OpCollector:
         self.dialect_vars: set[str] = set()  # locals bound to the dialect name
         self.inspected: set[str] = set()  # locals bound to what an inspector found
         self.reflected: set[str] = set()  # locals bound to the columns the database has (get_columns)
+        self.column_defs: dict = {}  # local name -> the sa.Column(...) call bound to it
         self.if_exists = 0  # depth of ifs that test what the inspector found
         self.top: set[int] = set()  # ids of the current function's top-level statements
         self.row_lists: set[str] = set()  # locals bound to literal rows (``rows = [{'name': 'x'}]``)
@@ -192,6 +193,10 @@ class OpCollector:
             self.inspected.add(name)
         if guards.reflects_columns(value) or guards.reads_any(value, self.reflected):
             self.reflected.add(name)  # also what is computed from it: {m['type'] for m in columns}.pop()
+        if isinstance(value, cst.Call) and last_name(value.func) == "Column":
+            self.column_defs[name] = value
+        else:
+            self.column_defs.pop(name, None)
         table = self._table_of_expr(value)
         if table is not UNKNOWN:
             self.tables[name] = table
@@ -411,6 +416,8 @@ class OpCollector:
                 out.append((key, ev))
         if name in ("add_column", "create_column") and rest:
             col = rest[0]
+            if isinstance(col, cst.Name):
+                col = self.column_defs.get(col.value, col)  # temp = sa.Column(...); op.add_column('t', temp)
             if isinstance(col, cst.Call) and last_name(col.func) == "Column":
                 out.extend(self._column_spec(col))
         if name == "create_table":
