@@ -22,7 +22,7 @@ from upgradelint.families.migrations import classify
 from upgradelint.families.migrations.coltypes import TypeIndex
 from upgradelint.families.migrations.facts import Migration, MigrationOp
 from upgradelint.families.migrations.graph import RevisionGraph, stem
-from upgradelint.families.migrations.history import SchemaHistory
+from upgradelint.families.migrations.history import GAP, SchemaHistory
 from upgradelint.families.migrations.models import ModelIndex
 from upgradelint.families.migrations.released import ReleasedMigrations
 
@@ -513,11 +513,12 @@ class MigrationAnalysis:
         """The project's own column types (TypeDecorators and type factories)."""
         return TypeIndex([f.extra["column_types"] for f in self.ctx.head.values() if "column_types" in f.extra])
 
-    def prior_nullable(self, path: str, step: Step) -> bool | None:
+    def prior_nullable(self, path: str, step: Step):
         """Was the column nullable before this step? From the earlier operations,
-        else (nothing known) from a primary key in the models; None if unknown."""
+        else (nothing known) from a primary key in the models; None if unknown,
+        GAP when the history read has no trace of the column."""
         v = self.history.column_nullable(path, step.index, step.table, step.column)
-        if v is None and step.column in self.models.primary_keys.get(step.table or "", ()):
+        if (v is None or v is GAP) and step.column in self.models.primary_keys.get(step.table or "", ()):
             return False
         return v
 

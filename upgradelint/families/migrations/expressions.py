@@ -3,7 +3,10 @@ strings and names, column types, SQL text passed to ``execute``, call chains."""
 
 from __future__ import annotations
 
+import ast
+import io
 import re
+import tokenize
 
 from upgradelint.core.lazy import cst
 
@@ -167,10 +170,6 @@ def canonical_code(text: str) -> str:
     """Code as its tokens, so that a reformat compares equal: no whitespace or
     line breaks, no trailing comma before a closing bracket, one quote style for
     plain string literals (``'a',\n)`` and ``"a")`` are the same)."""
-    import ast
-    import io
-    import tokenize
-
     try:
         toks = [t for t in tokenize.generate_tokens(io.StringIO(text).readline)
                 if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,

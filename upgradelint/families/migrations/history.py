@@ -90,18 +90,11 @@ class SchemaHistory:
                     return found
         return None
 
-    def column_nullable(self, path: str, index: int, table, column) -> bool | None:
-        """Was the column nullable before the operation? None if unknown."""
-        v = self._column_nullable(path, index, table, column)
-        return None if v is GAP else v
-
-    def column_unseen(self, path: str, index: int, table, column) -> bool:
-        """True when the migrations read created the table without the column and
-        never added or renamed it in: the column came in some way they do not show
-        (a project helper, raw SQL), so what it was is not known."""
-        return self._column_nullable(path, index, table, column) is GAP
-
-    def _column_nullable(self, path: str, index: int, table, column):
+    def column_nullable(self, path: str, index: int, table, column):
+        """Was the column nullable before the operation? None if unknown; GAP when
+        the migrations read created the table without the column and never added
+        or renamed it in: it came in some way they do not show (a project helper,
+        raw SQL)."""
         if not table or not column:
             return None
         for _, op, t in self.before(path, index, table):

@@ -106,10 +106,10 @@ def build(base: str, head: str, config_file: str | None = None, jobs: int | None
                                   wait=findings.wait if findings.parallel else None, head_disk=head_dir)
             sides.head.load(grep.files())
             report = assemble(rng, sides, cfg, where)
-            add_findings(report, findings.result())
             add_window(report, engine.check(engine.Options(
                 root=head_dir, config_file=config_file, jobs=jobs, use_cache=use_cache, select=("UPG110",),
                 baseline=False, full_tree=True)))
+            add_findings(report, findings.result())
             return report
         finally:
             findings.close()
@@ -141,14 +141,8 @@ def assemble(rng, sides, cfg, where: str):
 
 def add_window(r, result) -> None:
     """The compat code UPG110 finds expired at the head, from the release window
-    the project's tables give; when there is some, the window is known and the
-    caveat that the base ref stands in for the oldest release goes."""
-    from upgradelint.frontends.report import notes as N
-
+    the project's tables give (when there is some, the window is known)."""
     r.expired = sorted((f for f in result.findings if f.code == "UPG110"), key=lambda f: (f.path, f.line))
-    if r.expired:
-        caveat = N.UNKNOWN_WINDOW.format(base=r.base, head=r.head)
-        r.unknown = [u for u in r.unknown if u != caveat]
 
 
 def add_findings(r, result) -> None:
@@ -173,7 +167,7 @@ def add_findings(r, result) -> None:
     fmt = {"base": r.base, "head": r.head}
     if r.rpc:
         r.unknown.append(N.UNKNOWN_TOPIC)
-    if r.removable:
+    if r.removable and not r.expired:
         r.unknown.append(N.UNKNOWN_WINDOW.format(**fmt))
     if r.migrations or r.objects:
         r.unknown.append(N.UNKNOWN_ONLINE.format(**fmt))

@@ -7,6 +7,7 @@ from upgradelint.families.migrations.analysis import MigrationAnalysis, Migratio
 from upgradelint.families.migrations.classify import (ALTER_COLUMN, DEFAULT_CHARSET, binary_coercible_growth,
                                                       crosses_length_bytes, fmt_type, may_cross_length_bytes,
                                                       retype_verdict, type_family, varchar_growth)
+from upgradelint.families.migrations.history import GAP
 from upgradelint.families.migrations.report import report
 
 
@@ -250,9 +251,10 @@ class RetypeNarrowOrNotNull(Rule):
         nullable = op.get("nullable", "unset")
         if nullable not in (True, False) or op.get("existing_nullable") is nullable:
             return
-        if a.prior_nullable(f.path, step) is nullable:
+        prior = a.prior_nullable(f.path, step)
+        if prior is nullable:
             return
-        if nullable is False and a.history.column_unseen(f.path, step.index, step.table, step.column):
+        if nullable is False and prior is GAP:
             report(ctx, self, f.path, op.span, step.qualified, "not_null_unseen", "info", table=step.shown_table,
                    column=step.shown_column)
         elif nullable is False:

@@ -11,7 +11,7 @@ from upgradelint.families.objects.analysis import ObjectsAnalysis
 from upgradelint.families.objects.examples import FLAVOR_BASE, IRONIC_BASE, ironic_history
 from upgradelint.families.objects.fingerprint import is_payload
 from upgradelint.families.objects.fixes import ObjectFixes
-from upgradelint.families.objects.world import Opaque, Unresolved
+from upgradelint.families.objects.world import Unresolved
 
 
 class ObjectBumpWithoutBackport(Rule):
@@ -324,38 +324,26 @@ class ObjectBumpWithoutBackport(Rule):
 
 
 def _guards_of(ctx, a, ref, rel) -> tuple:
-    """The backport guards the class runs: its own ``obj_make_compatible``'s, else
-    those of the nearest base that defines one (cinder's ``BackupImport(Backup)``)."""
+    """The backport guards the class runs: those of the class in its MRO that
+    defines ``obj_make_compatible`` (cinder's ``BackupImport(Backup)`` runs Backup's)."""
     ex = ctx.head[rel].extra.get("objects")
     if ex is not None and ref.name in ex.guards:
         return ex.guards[ref.name]
-    cs = a.head.class_summary(ref)
-    if cs is not None and "obj_make_compatible" in cs.names:
-        return ()
     try:
-        mro = a.head.mro(ref)[1:]
+        owner = a.head.definer(ref, "obj_make_compatible")
     except Unresolved:
         return ()
-    for base in mro:
-        if isinstance(base, Opaque) or a.mod_path.get(base.module) is None:
-            continue
-        bex = ctx.head[a.mod_path[base.module]].extra.get("objects")
-        if bex is not None and base.name in bex.guards:
-            return bex.guards[base.name]
-    return ()
+    where = a.mod_path.get(owner.module) if owner is not None and owner != ref else None
+    bex = ctx.head[where].extra.get("objects") if where is not None else None
+    return bex.guards.get(owner.name, ()) if bex is not None else ()
 
 
 def _inherits_convert_to_version(world, ref) -> bool:
     """Does a project base class define ironic's ``_convert_to_version``?"""
     try:
-        mro = world.mro(ref)[1:]
+        return world.definer(ref, "_convert_to_version") is not None
     except Unresolved:
         return False
-    for base in mro:
-        cs = world.class_summary(base) if not isinstance(base, Opaque) else None
-        if cs is not None and "_convert_to_version" in cs.names:
-            return True
-    return False
 
 
 def _new_values(old: dict, new: dict) -> dict[str, frozenset]:
