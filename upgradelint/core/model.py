@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-FACTS_SCHEMA = 20  # bump when any fact dataclass changes shape, or extraction reads code differently
+FACTS_SCHEMA = 21  # bump when any fact dataclass changes shape, or extraction reads code differently
 SEVERITIES = ("error", "warning", "info")
 FAILING = frozenset({"error", "warning"})
 

@@ -168,8 +168,8 @@ def chain_has(node, attr: str) -> bool:
 
 def canonical_code(text: str) -> str:
     """Code as its tokens, so that a reformat compares equal: no whitespace or
-    line breaks, no trailing comma before a closing bracket, one quote style for
-    plain string literals (``'a',\n)`` and ``"a")`` are the same)."""
+    line breaks, no trailing comma before a closing bracket, one spelling for
+    a string literal (``u'a',\n)`` and ``"a")`` are the same; f-strings stay as written)."""
     try:
         toks = [t for t in tokenize.generate_tokens(io.StringIO(text).readline)
                 if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
@@ -181,7 +181,7 @@ def canonical_code(text: str) -> str:
         s = t.string
         if s == "," and i + 1 < len(toks) and toks[i + 1].string in (")", "]", "}"):
             continue
-        if t.type == tokenize.STRING and s[:1] in ("'", '"'):
+        if t.type == tokenize.STRING and "f" not in s[:s.find(s[-1])].lower():  # u'x', r'x', 'x': one literal
             try:
                 s = repr(ast.literal_eval(s))
             except (ValueError, SyntaxError):
