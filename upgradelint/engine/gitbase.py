@@ -16,6 +16,10 @@ SCRATCH_ENV = {"GIT_AUTHOR_NAME": "upgradelint", "GIT_AUTHOR_EMAIL": "upgradelin
                "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 
 
+# only Python files are checked: the diff never reads other blobs (images a
+# partial clone or a snapshot may lack, docs, release notes)
+PYTHON = ("*.py",)
+
 def scratch(cwd: str, *args: str) -> str:
     """Run git in a scratch repo of our own; raises CalledProcessError on failure."""
     env = {k: v for k, v in os.environ.items() if k not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")}
@@ -97,7 +101,8 @@ def diff(repo: str, ref: str) -> Diff:
     changed lines from the ``-U0`` patch."""
     commit = merge_base(repo, resolve(repo, ref))
     d = Diff(base=ref, commit=commit)
-    status = _git(repo, "diff", "--no-ext-diff", "--find-renames", "--name-status", "-z", commit, "--").stdout
+    status = _git(repo, "diff", "--no-ext-diff", "--find-renames", "--name-status", "-z", commit, "--",
+                  *PYTHON).stdout
     fields = status.split(b"\0")
     i = 0
     while i < len(fields) and fields[i]:
@@ -117,7 +122,7 @@ def diff(repo: str, ref: str) -> Diff:
             else:  # M, T
                 d.changes[path] = Change(status="M", path=path, old_path=path, lines=set())
     out = _git(repo, "diff", "--no-color", "--no-ext-diff", "--find-renames", "-U0",
-               "--src-prefix=a/", "--dst-prefix=b/", commit, "--").stdout
+               "--src-prefix=a/", "--dst-prefix=b/", commit, "--", *PYTHON).stdout
     current: Change | None = None
     for line in out.split(b"\n"):
         if line.startswith(b"diff --git "):
